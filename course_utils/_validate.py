@@ -1,0 +1,60 @@
+"""Small argument checks shared by the package; each message says what is allowed."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def number(name: str, value, *, low=None, high=None, low_open=False, high_open=False) -> float:
+    """Check that ``value`` is a finite real number within the given bounds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    value = float(value)
+    lo = "(" if low_open else "["
+    hi = ")" if high_open else "]"
+    allowed = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
+    bad = not np.isfinite(value)
+    if low is not None:
+        bad |= value <= low if low_open else value < low
+    if high is not None:
+        bad |= value >= high if high_open else value > high
+    if bad:
+        raise ValueError(f"{name} must be in {allowed}, got {value:g}")
+    return value
+
+
+def integer(name: str, value, *, low=None, high=None) -> int:
+    """Check that ``value`` is an int within [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        raise ValueError(f"{name} must be an int in [{lo}, {hi}], got {value}")
+    return value
+
+
+def array(name: str, value, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """Convert to a float array and check its number of dimensions and finiteness."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}") from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if arr.ndim not in allowed:
+            dims = " or ".join(map(str, allowed))
+            raise ValueError(f"{name} must have {dims} dimensions, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must hold finite numbers only (no NaN or inf)")
+    return arr
+
+
+def choice(name: str, value, allowed) -> str:
+    """Check that ``value`` is one of the ``allowed`` strings."""
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {sorted(allowed)}, got {value!r}")
+    return value

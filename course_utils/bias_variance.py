@@ -1,0 +1,142 @@
+"""Polynomial curve fitting and the bias-variance decomposition (notebook 01).
+
+All functions are pure: same arguments, same numbers, same figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_utils import _validate
+from course_utils.datasets import make_regression_1d, true_function_1d
+
+MAX_DEGREE = 20
+
+
+def design_matrix(x, degree: int) -> np.ndarray:
+    """Columns ``1, x, x**2, ..., x**degree`` of a 1-D input ``x: (n,)``."""
+    x = _validate.array("x", x, ndim=1)
+    degree = _validate.integer("degree", degree, low=0, high=MAX_DEGREE)
+    return x[:, None] ** np.arange(degree + 1)
+
+
+def fit_polynomial(x, y, degree: int) -> np.ndarray:
+    """Least-squares polynomial coefficients ``(degree + 1,)``, lowest power first."""
+    A = design_matrix(x, degree)
+    y = _validate.array("y", y, ndim=1)
+    if len(y) != len(A):
+        raise ValueError(f"x and y must have the same length, got {len(A)} and {len(y)}")
+    coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+    return coef
+
+
+def predict_polynomial(coef, x) -> np.ndarray:
+    """Evaluate a polynomial with coefficients ``coef`` (lowest power first) at ``x``."""
+    coef = _validate.array("coef", coef, ndim=1)
+    return design_matrix(x, len(coef) - 1) @ coef
+
+
+def mse(pred, target) -> float:
+    """Mean squared error between two arrays of the same shape."""
+    pred, target = np.asarray(pred, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    if pred.shape != target.shape:
+        raise ValueError(f"pred {pred.shape} and target {target.shape} must have the same shape")
+    return float(np.mean((pred - target) ** 2))
+
+
+def errors_by_degree(x_train, y_train, x_val, y_val, degrees) -> tuple[np.ndarray, np.ndarray]:
+    """Training and validation MSE of a least-squares polynomial of each degree."""
+    train, val = [], []
+    for d in degrees:
+        coef = fit_polynomial(x_train, y_train, d)
+        train.append(mse(predict_polynomial(coef, x_train), y_train))
+        val.append(mse(predict_polynomial(coef, x_val), y_val))
+    return np.array(train), np.array(val)
+
+
+def bias_variance(
+    degree: int,
+    *,
+    n_train: int = 25,
+    n_sets: int = 200,
+    noise: float = 0.3,
+    seed: int = 0,
+    n_test: int = 200,
+) -> dict[str, float]:
+    """Estimate bias², variance and expected error of a polynomial fit by resampling.
+
+    Draws ``n_sets`` independent training sets of ``n_train`` points, fits each, and
+    predicts at ``n_test`` fixed test inputs. With ``f`` the true function:
+
+    * bias² = mean over x of ``(average prediction - f(x))**2``
+    * variance = mean over x of the variance of the predictions across sets
+    * noise = ``noise**2``, the error no model can remove
+    * expected_error = mean squared error against fresh noisy targets, measured directly
+
+    ``bias2 + variance + noise`` should match ``expected_error`` up to sampling error.
+    """
+    n_sets = _validate.integer("n_sets", n_sets, low=2)
+    _validate.integer("n_train", n_train, low=1)
+    noise = _validate.number("noise", noise, low=0)
+    rng = np.random.default_rng(seed)
+    x_test = np.linspace(-1, 1, _validate.integer("n_test", n_test, low=1))
+    f_test = true_function_1d(x_test)
+    preds = np.empty((n_sets, len(x_test)))
+    for s in range(n_sets):
+        x, y = make_regression_1d(n_train, noise, rng)
+        preds[s] = predict_polynomial(fit_polynomial(x, y, degree), x_test)
+    y_fresh = f_test + noise * rng.standard_normal(preds.shape)
+    bias2 = float(np.mean((preds.mean(axis=0) - f_test) ** 2))
+    variance = float(np.mean(preds.var(axis=0)))
+    return {
+        "bias2": bias2,
+        "variance": variance,
+        "noise": noise**2,
+        "expected_error": float(np.mean((preds - y_fresh) ** 2)),
+        "sum": bias2 + variance + noise**2,
+    }
+
+
+def learning_curve(
+    degree: int, sizes, *, noise: float = 0.3, n_val: int = 200, repeats: int = 20, seed: int = 0
+):
+    """Average training and validation MSE against training-set size.
+
+    Returns:
+        ``(train_mse, val_mse)``, arrays with one entry per size (mean over repeats).
+    """
+    rng = np.random.default_rng(seed)
+    x_val, y_val = make_regression_1d(n_val, noise, rng)
+    train, val = np.zeros(len(sizes)), np.zeros(len(sizes))
+    for i, n in enumerate(sizes):
+        for _ in range(repeats):
+            x, y = make_regression_1d(n, noise, rng)
+            coef = fit_polynomial(x, y, degree)
+            train[i] += mse(predict_polynomial(coef, x), y) / repeats
+            val[i] += mse(predict_polynomial(coef, x_val), y_val) / repeats
+    return train, val
+
+
+def polynomial_fit_figure(degree: int = 3, n_train: int = 20, *, noise: float = 0.3, seed: int = 0):
+    """The "Try it" figure of notebook 01: one polynomial fit, its data, its errors."""
+    from course_utils.plotting import plot_fit_1d
+
+    degree = _validate.integer("degree", degree, low=0, high=MAX_DEGREE)
+    n_train = _validate.integer("n_train", n_train, low=2)
+    rng = np.random.default_rng(seed)
+    x, y = make_regression_1d(n_train, noise, rng)
+    x_val, y_val = make_regression_1d(100, noise, rng)
+    coef = fit_polynomial(x, y, degree)
+    grid = np.linspace(-1, 1, 300)
+    train_err = mse(predict_polynomial(coef, x), y)
+    val_err = mse(predict_polynomial(coef, x_val), y_val)
+    return plot_fit_1d(
+        x,
+        y,
+        {f"degree {degree}": (grid, predict_polynomial(coef, grid))},
+        truth=(grid, true_function_1d(grid)),
+        title=(
+            f"degree {degree}, {n_train} points: "
+            f"train MSE {train_err:.3f}, validation MSE {val_err:.3f}"
+        ),
+    )

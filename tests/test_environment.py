@@ -1,0 +1,69 @@
+"""The set-up files agree with each other: Binder's environment.yml installs what
+pyproject.toml asks for, and the README's two commands are the Makefile's targets."""
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pyproject():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _env_pip_lines():
+    text = (ROOT / "environment.yml").read_text()
+    block = text.split("- pip:", 1)[1]
+    return [m.group(1).strip() for m in re.finditer(r"^\s+- (\S.*)$", block, re.M)]
+
+
+def test_environment_yml_matches_pyproject():
+    deps = _pyproject()["project"]["dependencies"]
+    linux = []
+    for dep in deps:
+        spec, _, marker = dep.partition(";")
+        if marker and "!=" in marker and "linux" in marker:
+            continue  # the non-Linux TensorFlow; Binder runs Linux
+        linux.append(spec.strip())
+    assert sorted(_env_pip_lines()) == sorted(linux)
+
+
+def test_python_versions_agree():
+    env = (ROOT / "environment.yml").read_text()
+    py = re.search(r"- python=(\d+\.\d+)", env).group(1)
+    requires = _pyproject()["project"]["requires-python"]
+    assert f">={py}" in requires
+
+
+def test_binder_installs_the_package_editable_and_quiets_tensorflow():
+    post = (ROOT / "postBuild").read_text()
+    assert "pip install" in post and "-e ." in post
+    start = (ROOT / "start").read_text()
+    assert "TF_CPP_MIN_LOG_LEVEL" in start and 'exec "$@"' in start
+
+
+def test_readme_two_commands_exist_in_makefile_and_ci_runs_the_test_command():
+    readme = (ROOT / "README.md").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    commands = re.findall(r"^make (\w+)$", readme, re.M)
+    assert commands[:2] == ["lab", "test"], commands
+    for target in ("lab", "test"):
+        assert re.search(rf"^{target}:", makefile, re.M)
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    assert "--ServerApp.ip=127.0.0.1" in makefile and "token=" not in makefile.lower()
+
+
+def test_pre_commit_has_ruff_and_nbstripout():
+    cfg = (ROOT / ".pre-commit-config.yaml").read_text()
+    assert "ruff" in cfg and "nbstripout" in cfg
+
+
+def test_no_file_over_1_mb():
+    import subprocess
+
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    big = [f for f in files if (ROOT / f).is_file() and (ROOT / f).stat().st_size > 1_000_000]
+    assert not big

@@ -1,0 +1,50 @@
+"""Every exercise: the reference solution passes, a typical mistake fails with a hint,
+and an untouched stub answers "not tried yet"."""
+
+import pytest
+
+from course_utils import checks
+
+REGISTRY = checks.load_all()
+IDS = sorted(REGISTRY)
+
+
+def test_exercises_exist():
+    assert IDS
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_solution_passes(exercise_id):
+    ex = REGISTRY[exercise_id]
+    result = ex.check(ex.solution())
+    assert result.status == checks.RIGHT, str(result)
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_wrong_answer_fails_with_a_hint(exercise_id):
+    ex = REGISTRY[exercise_id]
+    result = ex.check(ex.wrong_answer())
+    assert result.status == checks.WRONG and "Hint" in result.message, str(result)
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_stub_is_not_tried(exercise_id):
+    ex = REGISTRY[exercise_id]
+    assert ex.check(...).status == checks.NOT_TRIED
+
+    def stub(*args, **kwargs):
+        raise NotImplementedError
+
+    assert ex.check(stub).status in (checks.NOT_TRIED, checks.WRONG)
+
+
+def test_result_prints_and_is_falsy_unless_right():
+    r = checks.Result("x", checks.WRONG, "Hint: h")
+    assert not r and "Not yet" in str(r)
+    assert checks.Result("x", checks.RIGHT, "ok")
+
+
+def test_show_solution_and_unknown_id():
+    assert "def" in checks.show_solution(IDS[0])
+    with pytest.raises(ValueError, match="unknown exercise"):
+        checks.show_solution("99.9")

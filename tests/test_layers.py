@@ -1,0 +1,108 @@
+"""Every NumPy backward is proven by a numeric gradient check."""
+
+import numpy as np
+import pytest
+
+from course_utils import gradient_check as gc
+from course_utils import layers as L
+from course_utils import losses, regularizers
+
+TOL = 1e-6
+
+
+@pytest.mark.parametrize(
+    "reg", [None, regularizers.L2(0.1), regularizers.L1(0.05), regularizers.L1L2(0.05, 0.1)]
+)
+def test_dense_gradients(reg):
+    layer = L.Dense(4, 3, kernel_regularizer=reg, seed=1)
+    layer.params["b"] = np.random.default_rng(2).standard_normal(3)
+    x = np.random.default_rng(0).standard_normal((5, 4))
+    errors = gc.check_layer(layer, x)
+    assert max(errors.values()) < TOL, errors
+
+
+@pytest.mark.parametrize("layer", [L.ReLU(), L.Tanh()])
+def test_activation_gradients(layer):
+    x = np.random.default_rng(0).standard_normal((6, 4))
+    x[np.abs(x) < 1e-3] = 0.5  # keep ReLU away from its kink, where no derivative exists
+    assert gc.check_layer(layer, x)["x"] < TOL
+
+
+def test_softmax_cross_entropy_gradient_and_value():
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((7, 4))
+    y = rng.integers(0, 4, 7)
+    loss = losses.SoftmaxCrossEntropy()
+    value, grad = loss(logits, y)
+    num = gc.numerical_gradient(lambda: loss(logits, y)[0], logits)
+    assert gc.rel_error(grad, num) < TOL
+    p = losses.softmax(logits)
+    assert value == pytest.approx(-np.mean(np.log(p[np.arange(7), y])))
+
+
+def test_mse_gradient_and_1d_target():
+    rng = np.random.default_rng(0)
+    out = rng.standard_normal((6, 1))
+    y = rng.standard_normal(6)
+    loss = losses.MeanSquaredError()
+    value, grad = loss(out, y)
+    assert value == pytest.approx(np.mean((out[:, 0] - y) ** 2))
+    assert gc.rel_error(grad, gc.numerical_gradient(lambda: loss(out, y)[0], out)) < TOL
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_whole_model_gradient_with_per_layer_regularizers(activation):
+    model = L.mlp(
+        [3, 5, 4, 2],
+        activation=activation,
+        kernel_regularizer=[regularizers.L2(0.01), None, regularizers.L1(0.02)],
+        seed=3,
+    )
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((8, 3))
+    y = rng.integers(0, 2, 8)
+    errors = gc.check_model(model, losses.SoftmaxCrossEntropy(), x, y)
+    assert max(errors.values()) < 1e-5, errors
+
+
+def test_biases_are_never_penalized():
+    model = L.mlp([2, 3, 1], kernel_regularizer=regularizers.L2(1.0), seed=0)
+    before = model.penalty()
+    for layer in model.layers:
+        if isinstance(layer, L.Dense):
+            layer.params["b"] += 10.0
+    assert model.penalty() == before
+
+
+def test_get_set_weights_round_trip():
+    model = L.mlp([2, 4, 3], seed=0)
+    other = L.mlp([2, 4, 3], seed=1)
+    other.set_weights(model.get_weights())
+    x = np.random.default_rng(0).standard_normal((5, 2))
+    np.testing.assert_array_equal(model.predict(x), other.predict(x))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: L.Dense(0, 3), "in_features must be an int in"),
+        (lambda: L.Dense(2, 3.5), "units must be an int"),
+        (lambda: L.mlp([3]), "at least"),
+        (lambda: L.mlp([3, 2], activation="sigmoid"), "activation must be one of"),
+        (lambda: L.mlp([3, 4, 2], kernel_regularizer=[None]), "needs 2 entries"),
+        (lambda: L.Dense(2, 2).forward(np.zeros((3, 5))), r"input of shape \(N, 2\)"),
+        (lambda: L.Sequential([]), "non-empty list"),
+        (lambda: L.mlp([2, 2]).set_weights([np.zeros((2, 2))]), "expected 2 arrays"),
+        (lambda: L.mlp([2, 2]).set_weights([np.zeros((3, 2)), np.zeros(2)]), "has shape"),
+        (
+            lambda: losses.SoftmaxCrossEntropy()(np.zeros((2, 3)), np.array([0, 3])),
+            r"labels must be in \[0, 3\)",
+        ),
+        (lambda: losses.SoftmaxCrossEntropy()(np.zeros((2, 3)), np.array([0.0, 1.0])), "integers"),
+        (lambda: losses.MeanSquaredError()(np.zeros((2, 2)), np.zeros((3, 2))), "same shape"),
+        (lambda: losses.get("hinge"), "one of"),
+    ],
+)
+def test_bad_input_is_rejected_clearly(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()

@@ -1,0 +1,162 @@
+"""The fit loop, its callbacks, and the NumPy/Keras twin."""
+
+import numpy as np
+import pytest
+
+from course_utils import datasets, keras_bridge, layers, losses, optim, regularizers, training
+
+
+def _moons():
+    X, y = datasets.make_classification_2d(120, noise=0.2, seed=0)
+    return X[:80], y[:80], X[80:], y[80:]
+
+
+def test_fit_learns_and_records_keras_style_history():
+    Xtr, ytr, Xva, yva = _moons()
+    model = layers.mlp([2, 16, 2], seed=0)
+    h = training.fit(
+        model,
+        Xtr,
+        ytr,
+        loss="cross_entropy",
+        optimizer=optim.Adam(0.02),
+        epochs=60,
+        batch_size=32,
+        validation_data=(Xva, yva),
+    )
+    assert set(h.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(h.history["loss"]) == 60 and h.epoch[-1] == 59
+    assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]
+    assert h.history["val_accuracy"][-1] > 0.8
+
+
+def test_fit_is_repeatable_with_a_seed():
+    Xtr, ytr, _, _ = _moons()
+    runs = []
+    for _ in range(2):
+        model = layers.mlp([2, 8, 2], seed=1)
+        training.fit(
+            model,
+            Xtr,
+            ytr,
+            loss="cross_entropy",
+            optimizer=optim.SGD(0.1),
+            epochs=5,
+            batch_size=16,
+            seed=7,
+        )
+        runs.append(model.get_weights())
+    for a, b in zip(*runs, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_loss_includes_the_penalty_like_keras():
+    Xtr, ytr, _, _ = _moons()
+    model = layers.mlp([2, 8, 2], kernel_regularizer=regularizers.L2(0.1), seed=0)
+    h = training.fit(model, Xtr, ytr, loss="cross_entropy", optimizer=optim.SGD(0.01), epochs=1)
+    data_loss, _ = losses.SoftmaxCrossEntropy()(model.predict(Xtr), ytr)
+    assert h.history["loss"][0] == pytest.approx(data_loss + model.penalty())
+
+
+def test_callback_hook_can_stop_training_and_sees_logs():
+    class StopAtThree(training.Callback):
+        def __init__(self):
+            self.seen = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seen.append((epoch, sorted(logs)))
+            if epoch == 2:
+                self.model.stop_training = True
+
+    Xtr, ytr, Xva, yva = _moons()
+    cb = StopAtThree()
+    h = training.fit(
+        layers.mlp([2, 4, 2]),
+        Xtr,
+        ytr,
+        loss="cross_entropy",
+        optimizer=optim.SGD(0.1),
+        epochs=50,
+        validation_data=(Xva, yva),
+        callbacks=[cb],
+    )
+    assert len(h.history["loss"]) == 3
+    assert cb.seen[0] == (0, ["accuracy", "loss", "val_accuracy", "val_loss"])
+
+
+def test_verbose_progress_prints_about_ten_lines(capsys):
+    Xtr, ytr, _, _ = _moons()
+    training.fit(
+        layers.mlp([2, 4, 2]),
+        Xtr,
+        ytr,
+        loss="cross_entropy",
+        optimizer=optim.SGD(0.1),
+        epochs=100,
+        verbose=1,
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert 10 <= len(lines) <= 11 and lines[-1].startswith("epoch  100/100")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"epochs": 0}, "epochs must be an int in"),
+        ({"batch_size": 0}, "batch_size must be an int in"),
+        ({"verbose": 2}, "verbose must be an int in"),
+        ({"validation_data": (np.zeros((2, 2)),)}, "pair"),
+        ({"loss": "nope"}, "loss must be a Loss or one of"),
+    ],
+)
+def test_fit_rejects_bad_arguments(kwargs, message):
+    Xtr, ytr, _, _ = _moons()
+    args = {"loss": "cross_entropy", "optimizer": optim.SGD(0.1), **kwargs}
+    with pytest.raises((ValueError, TypeError), match=message):
+        training.fit(layers.mlp([2, 4, 2]), Xtr, ytr, **args)
+
+
+def test_fit_rejects_mismatched_rows_and_non_models():
+    with pytest.raises(ValueError, match="same number of rows"):
+        training.fit(
+            layers.mlp([2, 2]),
+            np.zeros((3, 2)),
+            np.zeros(4, int),
+            loss="cross_entropy",
+            optimizer=optim.SGD(0.1),
+        )
+    with pytest.raises(TypeError, match="Sequential"):
+        training.fit(
+            "model",
+            np.zeros((3, 2)),
+            np.zeros(3, int),
+            loss="cross_entropy",
+            optimizer=optim.SGD(0.1),
+        )
+
+
+def test_keras_twin_gives_the_same_predictions_loss_and_penalty():
+    Xtr, ytr, _, _ = _moons()
+    model = layers.mlp(
+        [2, 16, 8, 2], activation="tanh", kernel_regularizer=regularizers.L2(0.01), seed=0
+    )
+    twin = keras_bridge.to_keras(model)
+    ours = model.predict(Xtr)
+    theirs = twin.predict(Xtr, verbose=0)
+    assert keras_bridge.max_abs_diff(ours, theirs) < 1e-5
+    loss = losses.SoftmaxCrossEntropy()
+    our_loss = loss(ours, ytr)[0]
+    their_loss = float(loss.to_keras()(ytr, theirs))
+    assert their_loss == pytest.approx(our_loss, abs=1e-5)
+    assert float(sum(twin.losses)) == pytest.approx(model.penalty(), rel=1e-5)
+
+
+def test_weights_copy_back_from_keras():
+    model = layers.mlp([3, 5, 2], seed=0)
+    twin = keras_bridge.to_keras(model, copy_weights=False)
+    other = layers.mlp([3, 5, 2], seed=9)
+    keras_bridge.copy_from_keras(twin, other)
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    assert keras_bridge.max_abs_diff(other.predict(x), twin.predict(x, verbose=0)) < 1e-5
+    with pytest.raises(ValueError, match="do not match"):
+        keras_bridge.copy_to_keras(layers.mlp([3, 4, 2]), twin)
