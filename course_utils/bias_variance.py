@@ -57,16 +57,19 @@ def errors_by_degree(x_train, y_train, x_val, y_val, degrees) -> tuple[np.ndarra
 def bias_variance(
     degree: int,
     *,
-    n_train: int = 25,
+    n_train: int = 30,
     n_sets: int = 200,
     noise: float = 0.3,
     seed: int = 0,
     n_test: int = 200,
+    test_range: tuple[float, float] = (-0.9, 0.9),
 ) -> dict[str, float]:
     """Estimate bias², variance and expected error of a polynomial fit by resampling.
 
     Draws ``n_sets`` independent training sets of ``n_train`` points, fits each, and
-    predicts at ``n_test`` fixed test inputs. With ``f`` the true function:
+    predicts at ``n_test`` fixed test inputs evenly spread over ``test_range`` (inside
+    the data's [-1, 1], so the numbers are not dominated by wild extrapolation at the
+    edges, where a random training set may have no point). With ``f`` the true function:
 
     * bias² = mean over x of ``(average prediction - f(x))**2``
     * variance = mean over x of the variance of the predictions across sets
@@ -79,7 +82,10 @@ def bias_variance(
     _validate.integer("n_train", n_train, low=1)
     noise = _validate.number("noise", noise, low=0)
     rng = np.random.default_rng(seed)
-    x_test = np.linspace(-1, 1, _validate.integer("n_test", n_test, low=1))
+    low, high = test_range
+    if not -1 <= low < high <= 1:
+        raise ValueError(f"test_range must satisfy -1 <= low < high <= 1, got {test_range}")
+    x_test = np.linspace(low, high, _validate.integer("n_test", n_test, low=1))
     f_test = true_function_1d(x_test)
     preds = np.empty((n_sets, len(x_test)))
     for s in range(n_sets):
