@@ -166,5 +166,11 @@ def plot_decision_boundary(
 
 def figure_to_array(fig) -> np.ndarray:
     """Render a figure to an RGBA array (used by tests to tell two figures apart)."""
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba()).copy()
+    canvas = fig.canvas
+    if not hasattr(canvas, "buffer_rgba"):
+        # plt.close leaves a bare FigureCanvasBase here (matplotlib 3.11): draw it with Agg
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()

@@ -10,6 +10,11 @@ Each regularizer is a callable: ``reg(W)`` is the penalty added to the loss and
 * ``L1L2(l1, l2)`` adds both.
 
 Only kernels (weights) take a regularizer in this course, never biases.
+
+Plain (sub)gradient steps on an L1 penalty make a weight hop back and forth across 0
+without ever landing on it. :func:`soft_threshold`, the proximal step of the L1
+penalty, lands on exactly 0; ``reg.proximal(W, step)`` gives the proximal step of each
+regularizer (used by proximal gradient descent, ISTA).
 """
 
 from __future__ import annotations
@@ -19,6 +24,24 @@ import numpy as np
 from course_utils import _validate
 
 
+def soft_threshold(w, threshold: float) -> np.ndarray:
+    """Shrink every entry of ``w`` towards 0 by ``threshold``, stopping at exactly 0.
+
+    ``sign(w) * max(|w| - threshold, 0)``, element-wise: the proximal step of
+    ``threshold * sum(|w|)``. Entries with ``|w| <= threshold`` become exactly 0.
+
+    Args:
+        w: Weights, any shape.
+        threshold: How far to shrink, >= 0.
+
+    Returns:
+        An array shaped like ``w``.
+    """
+    threshold = _validate.number("threshold", threshold, low=0)
+    w = _validate.array("w", w)
+    return np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)
+
+
 class Regularizer:
     """Base class: a penalty on a weight matrix and its gradient."""
 
@@ -26,6 +49,10 @@ class Regularizer:
         raise NotImplementedError
 
     def gradient(self, w: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def proximal(self, w: np.ndarray, step: float) -> np.ndarray:
+        """The proximal step ``argmin_v step * penalty(v) + 0.5 * ||v - w||^2``."""
         raise NotImplementedError
 
     def to_keras(self):
@@ -44,6 +71,10 @@ class L2(Regularizer):
 
     def gradient(self, w):
         return 2.0 * self.l2 * w
+
+    def proximal(self, w, step):
+        step = _validate.number("step", step, low=0)
+        return np.asarray(w, dtype=np.float64) / (1.0 + 2.0 * step * self.l2)
 
     def to_keras(self):
         import keras
@@ -66,6 +97,10 @@ class L1(Regularizer):
     def gradient(self, w):
         return self.l1 * np.sign(w)
 
+    def proximal(self, w, step):
+        step = _validate.number("step", step, low=0)
+        return soft_threshold(w, step * self.l1)
+
     def to_keras(self):
         import keras
 
@@ -87,6 +122,10 @@ class L1L2(Regularizer):
 
     def gradient(self, w):
         return self.l1 * np.sign(w) + 2.0 * self.l2 * w
+
+    def proximal(self, w, step):
+        step = _validate.number("step", step, low=0)
+        return soft_threshold(w, step * self.l1) / (1.0 + 2.0 * step * self.l2)
 
     def to_keras(self):
         import keras

@@ -1,0 +1,255 @@
+"""Notebook 02's module: penalties and their gradients, the fits (closed form, subgradient,
+proximal), NumPy/Keras parity, argument checks, the "Try it" figure and its widget."""
+
+import numpy as np
+import pytest
+
+from course_utils import gradient_check as gc
+from course_utils import keras_bridge, l1_l2, layers, losses, plotting, regularizers, widgets
+
+LAM = 0.3
+
+
+def _w(shape=(4, 3), seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def _sparse(seed=0):
+    from course_utils import datasets
+
+    return datasets.make_sparse_linear(100, 30, 5, noise=0.5, seed=seed)
+
+
+# --- penalties and gradients ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("penalty", "gradient"),
+    [(l1_l2.l2_penalty, l1_l2.l2_gradient), (l1_l2.l1_penalty, l1_l2.l1_subgradient)],
+)
+def test_penalty_gradients_match_numeric_ones(penalty, gradient):
+    w = _w()
+    numeric = gc.numerical_gradient(lambda: penalty(w, LAM), w)
+    assert gc.rel_error(gradient(w, LAM), numeric) < 1e-7
+
+
+def test_penalties_have_their_textbook_values_and_frobenius_link():
+    w = _w()
+    assert l1_l2.l2_penalty(w, LAM) == pytest.approx(LAM / 2 * np.linalg.norm(w) ** 2)
+    assert l1_l2.l1_penalty(w, LAM) == pytest.approx(LAM * np.abs(w).sum())
+    assert l1_l2.penalty(w, LAM, "l1") == l1_l2.l1_penalty(w, LAM)
+    np.testing.assert_array_equal(l1_l2.penalty_gradient(w, LAM, "l2"), LAM * w)
+    np.testing.assert_array_equal(l1_l2.l1_subgradient([-2.0, 0.0, 3.0], 0.5), [-0.5, 0, 0.5])
+
+
+def test_textbook_l2_is_keras_l2_of_half_lambda():
+    import keras
+
+    w = _w((5, 2))
+    assert l1_l2.keras_l2_argument(LAM) == LAM / 2
+    keras_value = float(keras.regularizers.L2(l1_l2.keras_l2_argument(LAM))(w.astype("float32")))
+    assert keras_value == pytest.approx(l1_l2.l2_penalty(w, LAM), rel=1e-5)
+    assert regularizers.L2(LAM / 2)(w) == pytest.approx(l1_l2.l2_penalty(w, LAM))
+
+
+def test_soft_threshold_stops_at_zero():
+    w = np.array([-2.0, -0.1, 0.0, 0.1, 3.0])
+    np.testing.assert_array_equal(regularizers.soft_threshold(w, 0.5), [-1.5, 0, 0, 0, 2.5])
+    assert l1_l2.soft_threshold is regularizers.soft_threshold
+
+
+@pytest.mark.parametrize(
+    "reg", [regularizers.L1(0.4), regularizers.L2(0.4), regularizers.L1L2(0.3, 0.2)]
+)
+def test_proximal_step_minimises_its_objective(reg):
+    w, step = _w((6,)), 0.5
+
+    def objective(v):
+        return step * reg(v) + 0.5 * np.sum((v - w) ** 2)
+
+    best = reg.proximal(w, step)
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        assert objective(best) <= objective(best + 0.05 * rng.standard_normal(6)) + 1e-12
+
+
+# --- fits -----------------------------------------------------------------------------
+
+
+def test_ridge_zeroes_the_gradient_and_leaves_the_bias_free():
+    X, y, _ = _sparse()
+    w, b = l1_l2.fit_ridge(X, y + 5.0, LAM)  # a large offset: an unpenalized bias absorbs it
+    r = X @ w + b - (y + 5.0)
+    grad_w = 2 / len(y) * X.T @ r + l1_l2.l2_gradient(w, LAM)
+    assert np.max(np.abs(grad_w)) < 1e-10 and abs(r.mean()) < 1e-10
+    w0, _ = l1_l2.fit_ridge(X, y, 0.0)
+    Xa = np.c_[X, np.ones(len(X))]
+    np.testing.assert_allclose(w0, np.linalg.lstsq(Xa, y, rcond=None)[0][:-1], atol=1e-10)
+
+
+def test_proximal_l1_meets_the_optimality_conditions_and_gives_exact_zeros():
+    X, y, coef = _sparse()
+    w, b = l1_l2.fit_l1(X, y, LAM, method="proximal", steps=2000)
+    grad = 2 / len(y) * X.T @ (X @ w + b - y)
+    on = w != 0
+    np.testing.assert_allclose(grad[on], -LAM * np.sign(w[on]), atol=1e-8)
+    assert np.all(np.abs(grad[~on]) <= LAM + 1e-8)
+    assert np.sum(w[coef == 0] == 0) >= 20 and np.all(w[coef != 0] != 0)
+    w_fast, _ = l1_l2.fit_l1(X, y, LAM, method="accelerated", steps=500)
+    np.testing.assert_allclose(w_fast, w, atol=1e-8)
+
+
+def test_subgradient_steps_hover_around_zero():
+    X, y, coef = _sparse()
+    w, _, path = l1_l2.fit_l1(
+        X, y, LAM, method="subgradient", steps=300, learning_rate=0.1, return_path=True
+    )
+    assert path.shape == (300, 30) and np.array_equal(path[-1], w)
+    assert np.sum(w == 0) == 0 and np.max(np.abs(w[coef == 0])) < 0.1
+
+
+def test_regularization_paths():
+    X, y, coef = _sparse()
+    lams = np.logspace(-3, 1, 12)
+    path_l1 = l1_l2.regularization_path(X, y, lams[::-1], "l1")[::-1]
+    path_l2 = l1_l2.regularization_path(X, y, lams, "l2")
+    assert path_l1.shape == path_l2.shape == (12, 30)
+    assert np.all(path_l1[-1] == 0) and np.all(path_l2 != 0)
+    nonzeros = (path_l1 != 0).sum(axis=1)
+    assert nonzeros[0] >= 25 and np.all(np.diff(nonzeros) <= 1)
+    last_on = np.array([lams[path_l1[:, j] != 0].max(initial=0.0) for j in range(30)])
+    assert last_on[coef != 0].min() > last_on[coef == 0].max()  # the useful ones leave last
+
+
+def test_lambda_sweep_has_a_u_shape_on_validation():
+    data = l1_l2.curve_data()
+    lams = np.r_[0.0, np.logspace(-6, 1, 8)]
+    sweep = l1_l2.lambda_sweep(data, lams, "l2")
+    assert set(sweep) == {"lam", "train", "val", "test", "norm"}
+    best = int(np.argmin(sweep["val"]))
+    assert 0 < best < len(lams) - 1
+    assert sweep["val"][best] < sweep["val"][0] / 2 and sweep["val"][-1] > 2 * sweep["val"][best]
+    assert np.all(np.diff(sweep["norm"][1:]) < 0)  # more penalty, lighter weights
+
+
+def test_curve_model_l2_lowers_the_norm_and_records_history():
+    data = l1_l2.curve_data()
+    _, plain = l1_l2.train_curve_model(data, 0.0, epochs=300)
+    model, ridge = l1_l2.train_curve_model(data, 0.01, epochs=300)
+    assert len(plain.norms) == 301 and len(plain.history["val_mse"]) == 300
+    assert ridge.norms[-1] < plain.norms[-1] < 10 * plain.norms[0]
+    assert plain.norms[-1] > 2 * plain.norms[0]
+    assert ridge.history["mse"][-1] == pytest.approx(l1_l2.mse(model.predict(data.X)[:, 0], data.y))
+    _, lasso = l1_l2.train_curve_model(data, 0.01, penalty="l1", epochs=50)
+    assert len(lasso.norms) == 51
+
+
+# --- Keras parity -----------------------------------------------------------------------
+
+
+def test_regularized_loss_and_gradients_match_keras():
+    import tensorflow as tf
+
+    from course_utils import datasets
+
+    X, y = datasets.make_classification_2d(60, seed=0)
+    net = layers.mlp(
+        [2, 8, 8, 2],
+        activation="tanh",
+        kernel_regularizer=[
+            regularizers.L2(0.01),
+            regularizers.L1(0.005),
+            regularizers.L1L2(0.002, 0.01),
+        ],
+        seed=0,
+    )
+    twin = keras_bridge.to_keras(net)
+    loss = losses.SoftmaxCrossEntropy()
+    value, dlogits = loss(net.forward(X), y)
+    net.backward(dlogits)
+    with tf.GradientTape() as tape:
+        total = loss.to_keras()(y, twin(X.astype("float32"), training=True)) + tf.add_n(twin.losses)
+    grads = tape.gradient(total, twin.trainable_weights)
+    assert float(total) == pytest.approx(value + net.penalty(), abs=1e-5)
+    ours = [layer.grads[name] for layer, name in net.parameters()]
+    assert (
+        max(keras_bridge.max_abs_diff(a, b.numpy()) for a, b in zip(ours, grads, strict=True))
+        < 1e-5
+    )
+    assert all(layer.bias_regularizer is None for layer in twin.layers if hasattr(layer, "bias"))
+
+
+# --- argument checks ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: l1_l2.l2_penalty(np.ones(3), -0.1), r"lam must be in \[0, inf\], got -0.1"),
+        (lambda: l1_l2.l1_subgradient(np.ones(3), "big"), "lam must be a number"),
+        (lambda: l1_l2.penalty(np.ones(3), 0.1, "l3"), r"kind must be one of \['l1', 'l2'\]"),
+        (lambda: l1_l2.fit_penalized(np.ones((3, 2)), np.ones(3), 0.1, "ridge"), "penalty must"),
+        (lambda: l1_l2.fit_ridge(np.ones(3), np.ones(3), 0.1), "X must have 2 dimensions"),
+        (lambda: l1_l2.fit_ridge(np.ones((3, 2)), np.ones(4), 0.1), "same number of rows"),
+        (lambda: l1_l2.fit_ridge(np.ones((3, 2)), np.ones((3, 1)), 0.1), "y must have 1"),
+        (lambda: l1_l2.fit_l1(np.ones((3, 2)), np.ones(3), 0.1, method="adam"), "method must"),
+        (lambda: l1_l2.fit_l1(np.ones((3, 2)), np.ones(3), 0.1, steps=0), "steps must be"),
+        (lambda: l1_l2.fit_l1(np.ones((3, 2)), np.ones(3), 0.1, w0=np.ones(3)), "w0 must have 2"),
+        (lambda: l1_l2.predict_linear(np.ones((3, 2)), np.ones(3)), "X has 2 columns"),
+        (lambda: l1_l2.regularization_path(np.ones((3, 2)), np.ones(3), [0.1, -1]), "lam must"),
+        (lambda: l1_l2.lambda_sweep("data", [0.1]), "data must be a CurveData"),
+        (lambda: l1_l2.mse(np.ones(3), np.ones(4)), "same shape"),
+        (lambda: regularizers.soft_threshold(np.ones(3), -1.0), "threshold must be in"),
+        (lambda: regularizers.L1(0.1).proximal(np.ones(3), -1.0), "step must be in"),
+        (lambda: l1_l2.penalty_figure(-1.0), "lam must be in"),
+        (lambda: l1_l2.penalty_figure(0.1, "L3"), "penalty must be one of"),
+        (lambda: l1_l2.plot_regularization_path([0.1, 1.0], np.ones((3, 2))), "3 rows but"),
+        (lambda: l1_l2.plot_regularization_path([1.0], np.ones((1, 2)), [True]), "mask of shape"),
+        (lambda: l1_l2.plot_weight_histograms({}), "non-empty dict"),
+        (lambda: l1_l2.kernel_norm("model"), "course_utils Sequential"),
+    ],
+)
+def test_bad_arguments_get_clear_errors(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
+
+
+# --- figures and the widget -----------------------------------------------------------
+
+
+def test_penalty_figure_is_pure_and_shows_the_zeros():
+    fig_l1 = l1_l2.penalty_figure(0.01, "l1")
+    fig_l2 = l1_l2.penalty_figure(0.01, "l2")
+    assert len(fig_l1.axes) == 2
+    assert "exactly 0" in fig_l1.axes[1].get_title()
+    assert fig_l2.axes[1].get_title().startswith("12 weights: 0 exactly 0")
+    a1, a2 = plotting.figure_to_array(fig_l1), plotting.figure_to_array(fig_l2)
+    assert a1.shape == a2.shape and not np.array_equal(a1, a2)
+    np.testing.assert_array_equal(plotting.figure_to_array(l1_l2.penalty_figure(0.01, "l1")), a1)
+
+
+def test_path_and_histogram_figures_draw():
+    X, y, coef = _sparse()
+    lams = np.logspace(-2, 0, 5)
+    fig = l1_l2.plot_regularization_path(lams, l1_l2.regularization_path(X, y, lams, "l2"), coef)
+    assert len(fig.axes[0].lines) == 31  # 30 weights and the zero line
+    fig = l1_l2.plot_weight_histograms({"a": np.zeros(4), "b": np.arange(4.0)})
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["a: 4 of 4 exactly 0", "b: 1 of 4 exactly 0"]
+
+
+def test_widget_redraws_when_a_control_changes():
+    import ipywidgets
+
+    w = widgets.interactive_figure(
+        l1_l2.penalty_figure,
+        lam=ipywidgets.FloatLogSlider(value=0.01, base=10, min=-6, max=1, step=0.25),
+        penalty=ipywidgets.ToggleButtons(options=[("L2", "l2"), ("L1", "l1")]),
+    )
+    before, redraws = plotting.figure_to_array(w.figure), w.redraws
+    w.controls["penalty"].value = "l1"
+    after_penalty = plotting.figure_to_array(w.figure)
+    w.controls["lam"].value = 1.0
+    assert w.redraws == redraws + 2
+    assert not np.array_equal(before, after_penalty)
+    assert not np.array_equal(after_penalty, plotting.figure_to_array(w.figure))
