@@ -98,6 +98,7 @@ def plot_fit_1d(
     ax=None,
     title=None,
     ylim=(-2.5, 2.5),
+    legend_loc: str = "upper left",
 ):
     """Data points and one or more fitted curves over them.
 
@@ -108,6 +109,7 @@ def plot_fit_1d(
         truth: Optional ``(x_grid, y_grid)`` of the true function (drawn grey).
         ax: Axes to draw on; a new figure when None.
         ylim: y limits, so wild over-fitted curves do not squash the picture.
+        legend_loc: Where the legend goes (a matplotlib ``loc``).
     """
     fig, ax = _new_axes(ax)
     if truth is not None:
@@ -123,7 +125,7 @@ def plot_fit_1d(
     ax.set_ylabel("y")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc=legend_loc)
     return fig
 
 

@@ -27,10 +27,18 @@ def test_training_error_never_rises_with_degree():
 
 
 def test_bias_variance_parts_add_up_and_move_the_right_way():
-    low, mid, high = (B.bias_variance(d, n_sets=100, seed=3) for d in (1, 5, 9))
+    low, mid, high = (B.bias_variance(d, n_sets=300, seed=3) for d in (1, 5, 9))
     for r in (low, mid, high):
         assert r["sum"] == pytest.approx(r["expected_error"], rel=0.03)
-    assert low["bias2"] > 20 * mid["bias2"] and high["variance"] > 20 * mid["variance"]
+    assert low["bias2"] > 100 * mid["bias2"] and high["bias2"] < 0.001
+    assert low["variance"] < mid["variance"] < high["variance"]
+    for d, r in ((1, low), (5, mid), (9, high)):  # the rule of thumb sigma^2 (d + 1) / n
+        assert r["variance"] == pytest.approx(0.09 * (d + 1) / 30, rel=0.3)
+
+
+def test_bias_variance_is_repeatable_and_uses_the_seed():
+    assert B.bias_variance(3, seed=1) == B.bias_variance(3, seed=1)
+    assert B.bias_variance(3, seed=1) != B.bias_variance(3, seed=2)
 
 
 def test_learning_curve_shapes():
@@ -46,7 +54,7 @@ def test_learning_curve_shapes():
         (lambda: B.design_matrix(np.zeros((3, 1)), 2), "x must have 1 dimensions"),
         (lambda: B.design_matrix([0.0, np.nan], 2), "finite"),
         (lambda: B.bias_variance(3, n_sets=1), r"n_sets must be an int in \[2, inf\]"),
-        (lambda: B.bias_variance(3, test_range=(-2, 1)), "test_range"),
+        (lambda: B.bias_variance(12, n_train=10), r"n_train must be an int in \[13, inf\]"),
         (lambda: B.mse(np.zeros(2), np.zeros(3)), "same shape"),
         (lambda: B.polynomial_fit_figure(3, 1), r"n_train must be an int in \[2, inf\]"),
     ],

@@ -42,8 +42,8 @@ def check_1(fn):
     expected_b2 = np.mean((preds.mean(axis=0) - f_true) ** 2)
     expected_var = np.mean(preds.var(axis=0))
     out = fn(preds.copy(), f_true.copy())
-    if not isinstance(out, tuple) or len(out) != 2:
-        raise Wrong("return a pair (bias2, variance)")
+    if isinstance(out, (str, bytes)) or not hasattr(out, "__len__") or len(out) != 2:
+        raise Wrong("return a tuple of two numbers: (bias2, variance)")
     b2, var = float(out[0]), float(out[1])
     if np.isclose(b2, expected_var) and np.isclose(var, expected_b2):
         raise Wrong("the two numbers are swapped: return (bias2, variance)")
@@ -52,6 +52,8 @@ def check_1(fn):
             "bias² compares the AVERAGE prediction (over sets, axis=0) with f_true, "
             "then squares and averages over the points"
         )
+    if np.isclose(var, np.mean(preds.var(axis=0, ddof=1)), rtol=1e-6):
+        raise Wrong("use np.var's default (ddof=0): divide by n_sets, as the definition does")
     if not np.isclose(var, expected_var, rtol=1e-6):
         raise Wrong("variance is the spread of each point's predictions across sets (axis=0)")
     return f"bias² {b2:.4f}, variance {var:.4f}."
@@ -87,16 +89,15 @@ def check_2(answer):
 # ----- 01.3: choose the degree on validation data ---------------------------------------
 
 
-def _notebook_data():
-    """The notebook's own data: setup_notebook(seed=0), then two draws from its generator."""
-    rng = np.random.default_rng(0)
-    x_train, y_train = datasets.make_regression_1d(20, 0.3, rng)
-    x_val, y_val = datasets.make_regression_1d(200, 0.3, rng)
-    return x_train, y_train, x_val, y_val
+def _exercise_data():
+    """The data the exercise cell draws: its own fixed seeds, so re-running cells is safe."""
+    x_ex, y_ex = datasets.make_regression_1d(25, 0.3, seed=13)
+    x_ex_val, y_ex_val = datasets.make_regression_1d(200, 0.3, seed=14)
+    return x_ex, y_ex, x_ex_val, y_ex_val
 
 
 def _best_degree() -> int:
-    _, val = bias_variance.errors_by_degree(*_notebook_data(), range(16))
+    _, val = bias_variance.errors_by_degree(*_exercise_data(), range(16))
     return int(np.argmin(val))
 
 
@@ -109,10 +110,13 @@ def _best_degree() -> int:
 def check_3(degree):
     if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)):
         raise Wrong(f"give the degree as an int, got {type(degree).__name__}")
-    x_train, y_train, x_val, y_val = _notebook_data()
+    x_train, y_train, x_val, y_val = _exercise_data()
     train, val = bias_variance.errors_by_degree(x_train, y_train, x_val, y_val, range(16))
     if degree == int(np.argmin(train)):
         raise Wrong("that degree has the lowest TRAINING error; choose on validation error")
     if degree != int(np.argmin(val)):
-        raise Wrong("fit every degree 0..15 on the training set; pick the lowest validation MSE")
+        raise Wrong(
+            "fit every degree 0..15 on x_ex, y_ex; measure each one's MSE on x_ex_val, "
+            "y_ex_val; choose the degree with the lowest"
+        )
     return f"degree {degree} has the lowest validation MSE, {val[degree]:.3f}."
