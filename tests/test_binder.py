@@ -1,0 +1,217 @@
+"""The course is ready for Binder: what repo2docker would build, where the links lead,
+and how TensorFlow behaves there (quiet logs, threads that follow ``CPU_LIMIT``).
+
+``repo2docker --no-build --debug`` prints the Dockerfile Binder would build, offline.
+These tests read it rather than trusting the files' names.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from course_utils import links
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+TF_VARS = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")
+
+
+def _clean_env(**extra: str) -> dict:
+    """This environment without the variables under test, plus ``extra``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in (*TF_VARS, "CPU_LIMIT", "MPLBACKEND") and not k.startswith("PYTEST_")
+    }
+    env.update(extra)
+    return env
+
+
+def _environment_python() -> str:
+    return re.search(r"^\s*- python=(\d+\.\d+)", (ROOT / "environment.yml").read_text(), re.M)[1]
+
+
+# ----------------------------------------------------------------- repo2docker
+
+
+@pytest.fixture(scope="module")
+def repo2docker():
+    """``repo2docker --no-build --debug`` on the repository: (Dockerfile, log)."""
+    if importlib.util.find_spec("repo2docker") is None:
+        message = "jupyter-repo2docker is not installed (pip install -e '.[test]')"
+        if IN_CI:
+            pytest.fail(f"CI=true, but {message}", pytrace=False)
+        pytest.skip(message)
+    proc = subprocess.run(
+        [sys.executable, "-m", "repo2docker", "--no-build", "--debug", str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env=_clean_env(),
+    )
+    assert proc.returncode == 0, f"repo2docker failed:\n{proc.stderr[-3000:]}"
+    assert "FROM " in proc.stdout, f"no Dockerfile in repo2docker's output:\n{proc.stdout[:2000]}"
+    return proc.stdout, proc.stderr
+
+
+def test_binder_reads_the_root_files():
+    # A binder/ (or .binder/) folder would make repo2docker ignore environment.yml,
+    # postBuild and start at the root.
+    for name in ("binder", ".binder"):
+        assert not (ROOT / name).exists(), f"{name}/ would hide the root set-up files from Binder"
+    for name in ("environment.yml", "postBuild", "start"):
+        assert (ROOT / name).is_file(), f"{name} is missing"
+    for name in ("postBuild", "start"):
+        assert os.access(ROOT / name, os.X_OK), f"{name} must be executable (chmod +x)"
+
+
+def test_dockerfile_builds_our_conda_environment(repo2docker):
+    dockerfile, log = repo2docker
+    assert re.search(r"^COPY .*\bsrc/environment\.yml\b", dockerfile, re.M), (
+        "the Dockerfile does not copy our environment.yml"
+    )
+    assert re.search(r"env update -p \$\{NB_PYTHON_PREFIX\} --file \"?environment\.yml", dockerfile)
+    python = _environment_python()
+    assert f"python={python}" in log, f"repo2docker did not pick Python {python}:\n{log}"
+
+
+def test_dockerfile_runs_postbuild_which_installs_course_utils(repo2docker):
+    dockerfile, _ = repo2docker
+    assert re.search(r"^RUN \./postBuild$", dockerfile, re.M), "postBuild is not run"
+    # postBuild runs after our environment is installed, with its Python first on PATH.
+    assert dockerfile.index("environment.yml") < dockerfile.index("./postBuild")
+    assert re.search(r"^ENV PATH=\$\{NB_PYTHON_PREFIX\}/bin:", dockerfile, re.M)
+    post = (ROOT / "postBuild").read_text()
+    assert re.search(r"python -m pip install .*-e \.", post), "postBuild must pip install -e ."
+    name = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
+    assert name == "course_utils"
+
+
+def test_postbuild_can_build_without_isolation():
+    # postBuild installs with --no-build-isolation, so the build backend pyproject asks
+    # for must already be in Binder's environment: repo2docker's base environment
+    # ships setuptools (checked in the lock file of the repo2docker installed here).
+    post = (ROOT / "postBuild").read_text()
+    if "--no-build-isolation" not in post:
+        return
+    spec = importlib.util.find_spec("repo2docker")
+    if spec is None:
+        pytest.skip("jupyter-repo2docker is not installed")
+    python = _environment_python()
+    lock = (
+        Path(spec.origin).parent / "buildpacks" / "conda" / f"environment.py-{python}-linux-64.lock"
+    )
+    match = re.search(r"/setuptools-(\d+)\.", lock.read_text())
+    assert match, f"no setuptools in {lock.name}: postBuild needs build isolation"
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    needed = int(re.search(r"setuptools>=(\d+)", " ".join(requires))[1])
+    assert int(match[1]) >= needed
+
+
+def test_dockerfile_uses_our_start_script(repo2docker):
+    dockerfile, _ = repo2docker
+    assert re.search(r'^ENV R2D_ENTRYPOINT="\$\{REPO_DIR\}/start"$', dockerfile, re.M), (
+        "repo2docker does not use our start script"
+    )
+
+
+# ---------------------------------------------------------------------- links
+
+
+def test_binder_links_open_jupyterlab_on_the_course_index():
+    url = links.binder_url()
+    parts = urlsplit(url)
+    assert parts.scheme == "https" and parts.netloc == "mybinder.org"
+    assert parts.path == f"/v2/gh/{links.REPOSITORY}/{links.BRANCH}"
+    (urlpath,) = parse_qs(parts.query)["urlpath"]
+    assert urlpath == "lab/tree/notebooks/00_course_index.ipynb"
+    assert (ROOT / urlpath.removeprefix("lab/tree/")).is_file()
+    assert links.binder_url() in links.binder_badge()
+    assert links.binder_badge().startswith("[![Binder](https://mybinder.org/badge_logo.svg)](")
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.name
+)
+def test_each_notebooks_binder_link_opens_it_in_jupyterlab(path):
+    (urlpath,) = parse_qs(urlsplit(links.binder_url(path.name)).query)["urlpath"]
+    assert urlpath == f"lab/tree/notebooks/{path.name}"
+
+
+def test_readme_has_the_binder_badge_to_the_course_index():
+    readme = ROOT / "README.md"
+    assert readme.is_file(), "README.md is missing"
+    assert links.binder_url("00_course_index.ipynb") in readme.read_text(), (
+        "README.md should carry course_utils.links.binder_badge() (it opens the course index)"
+    )
+
+
+# ------------------------------------------------------------ TensorFlow on Binder
+
+
+def _run_through_start(code: str, **env: str) -> subprocess.CompletedProcess:
+    """Run Python the way Binder starts everything: through our ``start`` script."""
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash is not available")
+    return subprocess.run(
+        [bash, str(ROOT / "start"), sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT / "notebooks",
+        env=_clean_env(**env),
+    )
+
+
+def test_start_script_quiets_tensorflow():
+    proc = _run_through_start(
+        "import os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'], os.environ['TF_ENABLE_ONEDNN_OPTS'])"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["3", "0"]
+
+
+def test_start_script_keeps_a_value_the_user_set():
+    proc = _run_through_start(
+        "import os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])", TF_CPP_MIN_LOG_LEVEL="1"
+    )
+    assert proc.stdout.split() == ["1"]
+
+
+def test_tensorflow_threads_follow_binders_cpu_limit_and_stay_quiet():
+    # Binder sets CPU_LIMIT (e.g. "1.0"); setup_notebook sizes TensorFlow's pools to it.
+    code = (
+        "from course_utils import setup_notebook\n"
+        "setup_notebook(seed=0, quiet=True)\n"
+        "import tensorflow as tf\n"
+        "t = tf.config.threading\n"
+        "print(t.get_intra_op_parallelism_threads(), t.get_inter_op_parallelism_threads())\n"
+        "print(float(tf.reduce_sum(tf.ones((4, 4)))))\n"  # run an op: logs would appear now
+    )
+    proc = _run_through_start(code, CPU_LIMIT="1.0")
+    assert proc.returncode == 0, proc.stderr
+    threads, total = proc.stdout.strip().splitlines()[-2:]
+    assert threads.split() == ["1", "1"], f"TensorFlow threads with CPU_LIMIT=1: {threads}"
+    assert float(total) == 16.0
+    assert proc.stderr == "", f"TensorFlow wrote to stderr on Binder:\n{proc.stderr[:2000]}"
+
+
+def test_without_cpu_limit_tensorflow_keeps_its_defaults(monkeypatch):
+    from course_utils.environment import configure_tensorflow_threads
+
+    monkeypatch.delenv("CPU_LIMIT", raising=False)
+    assert configure_tensorflow_threads() is None
+    monkeypatch.setenv("CPU_LIMIT", "not-a-number")
+    assert configure_tensorflow_threads() is None
