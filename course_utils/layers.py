@@ -182,6 +182,7 @@ def mlp(
     activation: str = "relu",
     kernel_regularizer=None,
     seed=0,
+    dropout=None,
 ) -> Sequential:
     """A multi-layer perceptron: Dense, activation, ..., Dense (no output activation).
 
@@ -191,6 +192,9 @@ def mlp(
         kernel_regularizer: One regularizer for every Dense kernel, or a list with one
             entry (or None) per Dense layer.
         seed: Seed of the weight initialisation.
+        dropout: None (no dropout, the default), one rate for every hidden layer, or a
+            list with one rate (or None) per hidden layer. A :class:`Dropout` goes after
+            each hidden activation whose rate is > 0; the weights do not depend on it.
     """
     sizes = list(sizes)
     if len(sizes) < 2:
@@ -209,10 +213,85 @@ def mlp(
         raise ValueError(
             f"kernel_regularizer list needs {n_dense} entries (one per Dense), got {len(regs)}"
         )
+    n_hidden = n_dense - 1
+    rates = dropout if isinstance(dropout, (list, tuple)) else [dropout] * n_hidden
+    if len(rates) != n_hidden:
+        raise ValueError(
+            f"dropout list needs {n_hidden} entries (one per hidden layer), got {len(rates)}"
+        )
+    rates = [
+        0.0 if r is None else _validate.number("dropout rate", r, low=0, high=1, high_open=True)
+        for r in rates
+    ]
     rng = np.random.default_rng(seed)
+    denses = [
+        Dense(d_in, d_out, kernel_regularizer=regs[i], seed=rng)
+        for i, (d_in, d_out) in enumerate(itertools.pairwise(sizes))
+    ]
     layers: list[Layer] = []
-    for i, (d_in, d_out) in enumerate(itertools.pairwise(sizes)):
-        layers.append(Dense(d_in, d_out, kernel_regularizer=regs[i], seed=rng))
-        if i < n_dense - 1:
+    for i, dense in enumerate(denses):
+        layers.append(dense)
+        if i < n_hidden:
             layers.append(acts[activation]())
+            if rates[i] > 0:
+                # seeded after every weight is drawn, so the weights never depend on dropout
+                layers.append(Dropout(rates[i], seed=int(rng.integers(2**32))))
     return Sequential(layers)
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each unit with probability ``rate`` and scale
+    the kept ones by ``1 / (1 - rate)``; at inference, pass ``x`` through unchanged.
+
+    Shapes: any, ``out`` like ``x``. Same meaning as ``keras.layers.Dropout(rate)``.
+
+    Args:
+        rate: Fraction of the units dropped, in [0, 1). ``rate=0`` keeps every unit.
+        seed: Seed of :attr:`rng`, the generator the masks are drawn from.
+
+    Attributes:
+        rng: A ``numpy.random.Generator``. :func:`course_utils.training.fit` replaces it
+            with a fresh seeded one at the start of every fit.
+        fixed_mask: None (draw a new mask every training-mode call), or a 0/1 array of the
+            input's shape used instead, for gradient checks and NumPy/Keras parity.
+        mask: The 0/1 mask of the last training-mode forward (None after an inference one).
+    """
+
+    def __init__(self, rate: float, seed=None):
+        super().__init__()
+        self.rate = _validate.number("rate", rate, low=0, high=1, high_open=True)
+        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self.fixed_mask: np.ndarray | None = None
+        self.mask: np.ndarray | None = None
+
+    def forward(self, x, training=False):
+        if not isinstance(training, (bool, np.bool_)):
+            raise TypeError(f"training must be True or False, got {training!r}")
+        if not training:
+            self.mask = None
+            return x
+        if self.fixed_mask is not None:
+            mask = np.asarray(self.fixed_mask)
+            if mask.shape != x.shape:
+                raise ValueError(
+                    f"fixed_mask has shape {mask.shape} but the input has shape {x.shape}"
+                )
+            if not np.all((mask == 0) | (mask == 1)):
+                raise ValueError("fixed_mask must hold only 0s and 1s")
+        else:
+            mask = self.rng.binomial(1, 1.0 - self.rate, size=x.shape)
+        self.mask = mask
+        return x * mask / (1.0 - self.rate)
+
+    def backward(self, dout):
+        if self.mask is None:  # the last forward was in inference mode: the identity
+            return dout
+        return dout * self.mask / (1.0 - self.rate)
+
+    def to_keras(self):
+        import keras
+
+        return keras.layers.Dropout(self.rate)
+
+    def __repr__(self):
+        return f"Dropout(rate={self.rate:g})"

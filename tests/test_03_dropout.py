@@ -1,0 +1,357 @@
+"""Notebook 03 (dropout): the NumPy layer and functions, their gradients, the modes,
+NumPy/Keras parity, the experiment helpers, the figures and the widget."""
+
+import numpy as np
+import pytest
+
+from course_utils import dropout as D
+from course_utils import gradient_check as gc
+from course_utils import keras_bridge, layers, losses, optim, plotting, training, widgets
+from course_utils.exercises import nb03
+
+TOL = 1e-8
+
+
+# ------------------------------------------------------------------- the layer
+@pytest.mark.parametrize("rate", [0.0, 0.2, 0.5, 0.9])
+def test_dropout_layer_gradient_with_a_fixed_mask(rate):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 7))
+    layer = layers.Dropout(rate)
+    layer.fixed_mask = rng.binomial(1, 1 - rate, size=x.shape)
+    assert gc.check_layer(layer, x, training=True)["x"] < TOL
+    assert gc.check_layer(layer, x, training=False)["x"] < TOL
+
+
+def test_whole_model_gradient_in_training_mode_with_fixed_masks():
+    model = layers.mlp([3, 6, 5, 2], activation="tanh", dropout=[0.3, 0.5], seed=2)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((8, 3))
+    y = rng.integers(0, 2, 8)
+    drops = [la for la in model.layers if isinstance(la, layers.Dropout)]
+    for la, width in zip(drops, (6, 5), strict=True):
+        la.fixed_mask = rng.binomial(1, 1 - la.rate, size=(8, width))
+    loss = losses.SoftmaxCrossEntropy()
+
+    def objective():
+        return loss(model.forward(x, training=True), y)[0]
+
+    model.backward(loss(model.forward(x, training=True), y)[1])
+    for layer, name in model.parameters():
+        analytic = layer.grads[name].copy()
+        assert gc.rel_error(analytic, gc.numerical_gradient(objective, layer.params[name])) < 1e-6
+
+
+def test_modes_inference_is_identity_and_training_drops_and_scales():
+    x = np.ones((400, 50))
+    layer = layers.Dropout(0.25, seed=0)
+    out = layer(x, training=True)
+    assert set(np.unique(out)) == {0.0, 1 / 0.75}
+    assert abs(np.mean(out == 0) - 0.25) < 0.02
+    assert abs(out.mean() - 1.0) < 0.02  # the expected activation is preserved
+    np.testing.assert_array_equal(layer.backward(np.ones_like(x)), out)  # same mask backward
+    assert layer(x, training=False) is x and layer.mask is None
+    np.testing.assert_array_equal(layer.backward(2 * x), 2 * x)  # identity after inference
+    np.testing.assert_array_equal(layers.Dropout(0.0)(x, training=True), x)
+
+
+def test_mask_is_drawn_with_binomial_from_the_layer_generator():
+    x = np.ones((6, 9))
+    layer = layers.Dropout(0.4, seed=5)
+    layer(x, training=True)
+    expected = np.random.default_rng(5).binomial(1, 0.6, size=x.shape)
+    np.testing.assert_array_equal(layer.mask, expected)
+
+
+def test_fit_reseeds_dropout_so_runs_repeat():
+    X, y = D.make_data(n_train=30, n_val=10)[:2]
+    runs = []
+    for _ in range(2):
+        model = layers.mlp([2, 16, 2], dropout=0.5, seed=0)
+        model.layers[2].rng = np.random.default_rng(123)  # replaced by fit
+        training.fit(model, X, y, loss="cross_entropy", optimizer=optim.Adam(0.01), epochs=5)
+        runs.append(model.get_weights())
+    for a, b in zip(*runs, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_mlp_dropout_keyword():
+    plain = layers.mlp([2, 8, 4, 2], seed=3)
+    assert not any(isinstance(la, layers.Dropout) for la in plain.layers)
+    assert [type(la).__name__ for la in plain.layers] == ["Dense", "ReLU", "Dense", "ReLU", "Dense"]
+    both = layers.mlp([2, 8, 4, 2], dropout=0.3, seed=3)
+    mixed = layers.mlp([2, 8, 4, 2], dropout=[None, 0.5], seed=3)
+    zero = layers.mlp([2, 8, 4, 2], dropout=[0.0, 0.0], seed=3)
+    assert [la.rate for la in both.layers if isinstance(la, layers.Dropout)] == [0.3, 0.3]
+    assert [type(la).__name__ for la in mixed.layers] == [
+        "Dense",
+        "ReLU",
+        "Dense",
+        "ReLU",
+        "Dropout",
+        "Dense",
+    ]
+    assert len(zero.layers) == len(plain.layers)
+    for other in (both, mixed, zero):  # dropout never changes the starting weights
+        for a, b in zip(plain.get_weights(), other.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+    x = np.random.default_rng(0).standard_normal((4, 2))
+    np.testing.assert_array_equal(plain.predict(x), both.predict(x))
+
+
+# --------------------------------------------------------------- the functions
+def test_functional_forward_backward_and_both_scalings():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 4))
+    mask = rng.binomial(1, 0.5, size=x.shape)
+    out, m = D.dropout_forward(x, 0.5, mode="train", mask=mask)
+    np.testing.assert_array_equal(out, x * mask * 2)
+    assert m is mask or np.array_equal(m, mask)
+    np.testing.assert_array_equal(D.dropout_backward(np.ones_like(x), mask, 0.5), mask * 2.0)
+    test_out, none = D.dropout_forward(x, 0.5, mode="test")
+    assert none is None and np.array_equal(test_out, x)
+    orig, _ = D.dropout_forward(x, 0.5, mode="train", mask=mask, inverted=False)
+    np.testing.assert_array_equal(orig, x * mask)
+    np.testing.assert_array_equal(D.dropout_forward(x, 0.5, mode="test", inverted=False)[0], x / 2)
+    np.testing.assert_array_equal(
+        D.dropout_backward(np.ones_like(x), mask, 0.5, inverted=False), mask * 1.0
+    )
+    num = gc.numerical_gradient_array(
+        lambda v: D.dropout_forward(v, 0.5, mask=mask)[0], x.copy(), np.ones_like(x)
+    )
+    assert gc.rel_error(D.dropout_backward(np.ones_like(x), mask, 0.5), num) < TOL
+
+
+def test_expected_activation_is_preserved_in_both_forms():
+    h = np.array([[0.5, 1.0, 2.0]])
+    many = np.repeat(h, 40_000, axis=0)
+    inv = D.dropout_forward(many, 0.3, rng=0)[0].mean(axis=0)
+    orig = D.dropout_forward(many, 0.3, rng=1, inverted=False)[0].mean(axis=0)
+    np.testing.assert_allclose(inv, h[0], atol=0.03)
+    np.testing.assert_allclose(
+        orig, D.dropout_forward(h, 0.3, mode="test", inverted=False)[0][0], atol=0.03
+    )
+
+
+def test_draw_mask_statistics_and_repeatability():
+    m = D.draw_mask((1000, 100), 0.3, rng=0)
+    assert set(np.unique(m)) == {0, 1}
+    assert abs(1 - m.mean() - 0.3) < 0.01
+    np.testing.assert_array_equal(m, D.draw_mask((1000, 100), 0.3, rng=0))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: layers.Dropout(1.2), ValueError, r"rate must be in \[0, 1\), got 1.2"),
+        (lambda: layers.Dropout(-0.1), ValueError, r"rate must be in \[0, 1\)"),
+        (lambda: layers.Dropout("0.5"), TypeError, "rate must be a number"),
+        (
+            lambda: layers.Dropout(0.5)(np.ones((2, 2)), training="train"),
+            TypeError,
+            "True or False",
+        ),
+        (
+            lambda: D.dropout_forward(np.ones(3), 0.5, mode="training"),
+            ValueError,
+            r"mode must be one of \['test', 'train'\], got 'training'",
+        ),
+        (lambda: D.dropout_forward(np.ones(3), 0.5, mode=1), TypeError, "mode must be 'train'"),
+        (
+            lambda: D.dropout_forward(np.ones(3), 1.0),
+            ValueError,
+            r"rate must be in \[0, 1\), got 1",
+        ),
+        (lambda: D.dropout_forward(np.ones(3), 0.5, mask=np.ones(4)), ValueError, "mask has shape"),
+        (lambda: D.dropout_forward(np.ones(3), 0.5, mask=np.full(3, 2)), ValueError, "0s and 1s"),
+        (lambda: D.dropout_forward(np.ones(3), 0.5, rng="seed"), TypeError, "rng must be"),
+        (lambda: D.dropout_backward(np.ones(3), np.ones(2), 0.5), ValueError, "mask has shape"),
+        (
+            lambda: layers.mlp([2, 4, 2], dropout=1.2),
+            ValueError,
+            r"dropout rate must be in \[0, 1\), got 1.2",
+        ),
+        (lambda: layers.mlp([2, 4, 4, 2], dropout=[0.5]), ValueError, "needs 2 entries"),
+    ],
+)
+def test_bad_input_is_rejected_clearly(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_fixed_mask_is_checked():
+    layer = layers.Dropout(0.5)
+    layer.fixed_mask = np.ones((2, 3))
+    with pytest.raises(ValueError, match="fixed_mask has shape"):
+        layer(np.ones((3, 3)), training=True)
+    layer.fixed_mask = np.full((3, 3), 0.5)
+    with pytest.raises(ValueError, match="only 0s and 1s"):
+        layer(np.ones((3, 3)), training=True)
+
+
+# ------------------------------------------------------------------ Keras parity
+def test_keras_twin_parity_inference_and_same_mask():
+    import keras
+
+    model = layers.mlp([2, 16, 8, 2], dropout=[0.3, 0.5], seed=0)
+    x = np.random.default_rng(0).standard_normal((20, 2))
+    twin = keras_bridge.to_keras(model)
+    rates = [la.rate for la in twin.layers if isinstance(la, keras.layers.Dropout)]
+    assert rates == [0.3, 0.5]
+    assert keras_bridge.max_abs_diff(model.predict(x), twin(x, training=False)) < 1e-5
+    rng = np.random.default_rng(1)
+    drops = [la for la in model.layers if isinstance(la, layers.Dropout)]
+    masks = [
+        rng.binomial(1, 1 - la.rate, size=(20, w)) for la, w in zip(drops, (16, 8), strict=True)
+    ]
+    for la, m in zip(drops, masks, strict=True):
+        la.fixed_mask = m
+    ours = model.forward(x, training=True)
+    h, k = x.astype("float32"), 0
+    for la in twin.layers:
+        if isinstance(la, keras.layers.Dropout):
+            h = h * masks[k].astype("float32") / (1 - la.rate)
+            k += 1
+        else:
+            h = la(h)
+    assert keras_bridge.max_abs_diff(ours, h) < 1e-5
+
+
+def test_keras_dropout_statistics_match():
+    import keras
+
+    ones = np.ones((1000, 100), dtype="float32")
+    out = np.asarray(keras.layers.Dropout(0.4)(ones, training=True))
+    assert abs(np.mean(out == 0) - 0.4) < 0.01
+    assert np.abs(out[out != 0] - 1 / 0.6).max() < 1e-6
+    np.testing.assert_array_equal(keras.layers.Dropout(0.4)(ones, training=False), ones)
+    assert isinstance(layers.Dropout(0.4).to_keras(), keras.layers.Dropout)
+    assert layers.Dropout(0.4).to_keras().rate == 0.4
+
+
+# -------------------------------------------------------- experiment helpers
+def test_unit_ablation_matches_brute_force_and_cancellation_ratio():
+    X, y, _, _ = D.make_data(n_train=40, n_val=10)
+    model = layers.mlp([2, 8, 2], dropout=0.5, seed=0)
+    training.fit(model, X, y, loss="cross_entropy", optimizer=optim.Adam(0.02), epochs=20)
+    rises = D.unit_ablation(model, X, y)
+    loss = losses.SoftmaxCrossEntropy()
+    base = loss(model.predict(X), y)[0]
+    for j in (0, 5):
+        W = model.layers[-1].params["W"]
+        saved = W[j].copy()
+        W[j] = 0.0  # removing a unit = removing its outgoing weights
+        assert rises[j] == pytest.approx(loss(model.predict(X), y)[0] - base, abs=1e-12)
+        W[j] = saved
+    assert D.cancellation_ratio(model, X) >= 1.0
+    assert D.hidden_activations(model, X).shape == (40, 8)
+    with pytest.raises(ValueError, match="no hidden layer"):
+        D.unit_ablation(layers.mlp([2, 2]), X, y)
+    with pytest.raises(ValueError, match="two-class"):
+        D.cancellation_ratio(layers.mlp([2, 4, 3]), X)
+    with pytest.raises(TypeError, match="Sequential"):
+        D.unit_ablation("model", X, y)
+
+
+def test_mc_dropout_predict_shape_spread_and_restores_generators():
+    model = layers.mlp([1, 32, 1], dropout=0.3, seed=0)
+    x = np.linspace(-1, 1, 6)[:, None]  # no 0: with zero biases every pass gives 0 there
+    before = model.layers[2].rng.bit_generator.state
+    out = D.mc_dropout_predict(model, x, 50, seed=0)
+    assert out.shape == (50, 6, 1)
+    assert out.std(axis=0).min() > 0  # passes differ
+    np.testing.assert_array_equal(out, D.mc_dropout_predict(model, x, 50, seed=0))
+    assert model.layers[2].rng.bit_generator.state == before
+    with pytest.raises(ValueError, match="no Dropout"):
+        D.mc_dropout_predict(layers.mlp([1, 4, 1]), x)
+    with pytest.raises(ValueError, match="n_samples must be an int"):
+        D.mc_dropout_predict(model, x, 1)
+
+
+def test_boundary_length_and_gap():
+    box = np.array([[-1.0, -1.0], [1.0, 1.0]])
+    straight = D.boundary_length(lambda p: (p[:, 0] > 0).astype(int), box, padding=0)
+    assert straight == pytest.approx(2.0, rel=0.03)
+    wiggly = D.boundary_length(
+        lambda p: (p[:, 0] > 0.3 * np.sin(8 * p[:, 1])).astype(int), box, padding=0
+    )
+    assert wiggly > 1.3 * straight
+    with pytest.raises(ValueError, match=r"shape \(N, 2\)"):
+        D.boundary_length(lambda p: p, np.ones((3, 3)))
+    history = {
+        "loss": [1.0, 0.2],
+        "val_loss": [1.0, 0.7],
+        "accuracy": [0.5, 0.9],
+        "val_accuracy": [0.5, 0.8],
+    }
+    assert D.gap(history) == pytest.approx(0.5)
+    assert D.gap(history, "accuracy") == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="history has no"):
+        D.gap(history, "mae")
+
+
+# ------------------------------------------------------- figures and widget
+def test_network_figures():
+    fig = D.thinned_network_figure(sizes=(3, 5, 2), rate=0.5, n_steps=2)
+    assert len(fig.axes) == 3
+    masks = D.network_masks((3, 5, 4, 2), 0.5, step=1)
+    assert [m.shape for m in masks] == [(5,), (4,)]
+    for m1, m2 in zip(masks, D.network_masks((3, 5, 4, 2), 0.5, step=1), strict=True):
+        np.testing.assert_array_equal(m1, m2)
+    with pytest.raises(ValueError, match="one per hidden layer"):
+        D.draw_network(fig.axes[0], (3, 5, 2), masks=[])
+    with pytest.raises(ValueError, match="sizes must list"):
+        D.thinned_network_figure(sizes=(3,))
+
+
+def test_other_figures_draw():
+    fig = D.ablation_figure({"a": np.array([0.3, 0.1, 0.0]), "b": np.array([0.01, 0.0, 0.0])})
+    assert len(fig.axes[0].lines) == 2
+    sweep = {0.0: {"loss": 0.1, "val_loss": 0.9}, 0.5: {"loss": 0.2, "val_loss": 0.5}}
+    assert len(D.sweep_figure(sweep).axes[0].lines) == 2
+    grid = np.linspace(-2, 2, 11)
+    samples = np.random.default_rng(0).standard_normal((30, 11))
+    fig = D.mc_dropout_figure(np.array([-1.0, 1.0]), np.array([0.0, 0.0]), grid, samples)
+    assert fig.axes[0].get_xlabel() == "x"
+    with pytest.raises(ValueError, match="samples must have shape"):
+        D.mc_dropout_figure(grid, grid, grid, samples[:, :5])
+    with pytest.raises(TypeError, match="non-empty dict"):
+        D.ablation_figure([])
+
+
+def test_dropout_figure_is_pure_and_the_widget_redraws():
+    import ipywidgets
+
+    a = plotting.figure_to_array(D.dropout_figure(0.5, 0))
+    b = plotting.figure_to_array(D.dropout_figure(0.5, 0))
+    np.testing.assert_array_equal(a, b)
+    w = widgets.interactive_figure(
+        D.dropout_figure,
+        rate=ipywidgets.SelectionSlider(options=list(D.SWEEP_RATES), value=0.5),
+        step=ipywidgets.IntSlider(value=0, min=0, max=20),
+    )
+    before, redraws = plotting.figure_to_array(w.figure), w.redraws
+    w.controls["step"].value = 3
+    after_step = plotting.figure_to_array(w.figure)
+    assert w.redraws == redraws + 1 and not np.array_equal(before, after_step)
+    w.controls["rate"].value = 0.0
+    assert w.redraws == redraws + 2
+    assert not np.array_equal(after_step, plotting.figure_to_array(w.figure))
+    with pytest.raises(ValueError, match=r"rate must be in \[0, 1\)"):
+        D.dropout_figure(1.0)
+
+
+# ------------------------------------------------------------ exercise hints
+def test_exercise_hints_name_the_mistake():
+    def original_scaling(x, mask, rate):
+        return x * mask * (1 - rate)
+
+    def flipped(x, mask, rate):
+        return x * (1 - mask) / (1 - rate)
+
+    assert "test-time" in nb03.check_1(original_scaling).message
+    assert "means 'keep'" in nb03.check_1(flipped).message
+    assert "without scaling" in nb03.check_2(3.0).message
+    assert nb03.check_2("4").status == "wrong"
+    assert "fraction dropped" in nb03.check_4(__import__("keras").layers.Dropout(0.8)).message
+    assert nb03.check_4(0.2).status == "wrong"
