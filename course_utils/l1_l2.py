@@ -29,10 +29,19 @@ L1_METHODS = ("proximal", "accelerated", "subgradient")
 DEGREE = 12
 #: The seed of the curve data used in notebook 02 (its "Try it" figure uses it too).
 CURVE_SEED = 1
+#: Standard deviation of the label noise of :func:`curve_data`: no model beats an MSE
+#: of ``CURVE_NOISE**2`` on average.
+CURVE_NOISE = 0.3
+#: Accelerated proximal steps of the "Try it" figure's L1 fits: enough to converge for
+#: ``lam >= 1e-4`` on the curve's strongly correlated powers of x (smaller lambdas need
+#: far more).
+FIGURE_L1_STEPS = 10_000
 
 __all__ = [
+    "CURVE_NOISE",
     "CURVE_SEED",
     "DEGREE",
+    "FIGURE_L1_STEPS",
     "L1_METHODS",
     "PENALTIES",
     "CurveData",
@@ -52,8 +61,9 @@ __all__ = [
     "penalty",
     "penalty_figure",
     "penalty_gradient",
+    "plot_mse_curves",
     "plot_regularization_path",
-    "plot_weight_histograms",
+    "plot_weight_bars",
     "predict_linear",
     "regularization_path",
     "soft_threshold",
@@ -329,7 +339,7 @@ def curve_data(
     n_train: int = 20,
     n_val: int = 100,
     n_test: int = 200,
-    noise: float = 0.3,
+    noise: float = CURVE_NOISE,
     degree: int = DEGREE,
 ) -> CurveData:
     """Training, validation and test points of :func:`datasets.make_regression_1d`.
@@ -506,47 +516,103 @@ def plot_regularization_path(lams, path, relevant=None, *, ax=None, title=None):
     return fig
 
 
-def plot_weight_histograms(weights: dict, *, bins=None, ax=None, title=None):
-    """Overlaid histograms of several weight vectors, with their count of exact zeros.
+def _draw_weight_bars(ax, w, relevant, labels=None, *, colour_of_relevant=None):
+    """Bars of the weights ``w`` on ``ax``; exact zeros marked by an open circle on 0."""
+    from course_utils.plotting import colour
+
+    idx = np.arange(len(w))
+    colours = [(colour_of_relevant or colour(0)) if relevant[j] else "0.55" for j in range(len(w))]
+    ax.bar(idx, w, width=0.75, color=colours)
+    zero = w == 0
+    if np.any(zero):
+        ax.plot(idx[zero], w[zero], "o", mfc="none", mec="black", ms=5, label="exactly 0")
+    ax.axhline(0, color="black", linewidth=0.6)
+    if labels is not None:
+        ax.set_xticks(idx, labels, fontsize=8)
+    return int(np.sum(zero))
+
+
+def plot_weight_bars(weights: dict, relevant=None, *, title=None):
+    """One panel per weight vector: a bar per weight, exact zeros marked with a circle.
 
     Args:
-        weights: ``{name: w}`` with ``w`` any shape (flattened).
-        bins: Bin edges; 41 bins over the joint range by default.
+        weights: ``{name: w}`` with ``w`` of shape ``(D,)``, all the same ``D``.
+        relevant: Optional boolean mask ``(D,)``: these bars are coloured, the others grey.
+        title: Optional title over all panels.
+
+    Returns:
+        A matplotlib Figure; each panel's title says how many weights are exactly 0.
     """
-    from course_utils.plotting import _new_axes, colour
+    import matplotlib.pyplot as plt
+
+    from course_utils.plotting import colour
 
     if not isinstance(weights, dict) or not weights:
         raise TypeError("weights must be a non-empty dict {name: array}")
-    arrays = {name: _validate.array(name, w).ravel() for name, w in weights.items()}
-    if bins is None:
-        lo = min(0.0, *(float(w.min()) for w in arrays.values()))
-        hi = max(0.0, *(float(w.max()) for w in arrays.values()))
-        pad = 0.02 * (hi - lo) or 1.0
-        bins = np.linspace(lo - pad, hi + pad, 42)
-    fig, ax = _new_axes(ax)
-    for i, (name, w) in enumerate(arrays.items()):
-        zeros = int(np.sum(w == 0))
-        ax.hist(
-            w,
-            bins=bins,
-            color=colour(i),
-            alpha=0.55,
-            label=f"{name}: {zeros} of {w.size} exactly 0",
+    arrays = {name: _validate.array(name, w, ndim=1) for name, w in weights.items()}
+    sizes = {w.size for w in arrays.values()}
+    if len(sizes) != 1:
+        raise ValueError(f"every weight vector must have the same length, got {sorted(sizes)}")
+    d = sizes.pop()
+    relevant = np.zeros(d, bool) if relevant is None else np.asarray(relevant, bool)
+    if relevant.shape != (d,):
+        raise ValueError(
+            f"relevant must be a mask of shape ({d},), one entry per weight, "
+            f"got shape {relevant.shape}"
         )
-    ax.set_xlabel("weight value")
-    ax.set_ylabel("count")
-    ax.legend(fontsize=8)
+    n = len(arrays)
+    fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.4), sharey=True, squeeze=False)
+    plt.close(fig)
+    for i, (ax, (name, w)) in enumerate(zip(axes[0], arrays.items(), strict=True)):
+        zeros = _draw_weight_bars(ax, w, relevant, colour_of_relevant=colour(i))
+        ax.set_title(f"{name}: {zeros} of {d} exactly 0", fontsize=9)
+        ax.set_xlabel("feature")
+    axes[0, 0].set_ylabel("weight")
     if title:
-        ax.set_title(title)
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def plot_mse_curves(histories: dict, *, noise: float | None = CURVE_NOISE, title=None):
+    """Training (solid) and validation (dashed) MSE per epoch, log scale, legend outside.
+
+    Args:
+        histories: ``{name: KernelNormHistory}`` (anything with ``mse``/``val_mse``).
+        noise: Label noise of the data; a grey line marks the noise floor ``noise**2``.
+            None draws no line.
+        title: Optional title.
+
+    Returns:
+        A matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
+
+    from course_utils.plotting import plot_learning_curves
+
+    fig, ax = plt.subplots(figsize=(9.5, 4.0))
+    plt.close(fig)
+    plot_learning_curves(histories, metric="mse", ax=ax, log_y=True, title=title)
+    if noise is not None:
+        noise = _validate.number("noise", noise, low=0, low_open=True)
+        ax.axhline(noise**2, color="0.5", linewidth=1, linestyle=":", label="noise floor")
+    ax.set_ylabel("MSE (no penalty)")
+    lo, hi = ax.get_ylim()
+    ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if lo <= t <= hi]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
 def penalty_figure(lam: float = 1e-2, penalty: str = "l2", *, seed: int = CURVE_SEED):
     """The "Try it" figure: the curve fitted with an L1 or L2 penalty, and its weights.
 
-    Left: the training points, the true curve and the fit. Right: a histogram of the
-    fitted weights, with how many are exactly 0. The fit is :func:`fit_penalized` on
-    :func:`curve_data` (degree :data:`DEGREE`), so a redraw takes a fraction of a second.
+    Left: the training points, the true curve and the fit. Right: one bar per power of
+    x (the weight of ``x**k``), exact zeros marked with a circle. The fit is
+    :func:`fit_penalized` on :func:`curve_data` (degree :data:`DEGREE`; L1 takes
+    :data:`FIGURE_L1_STEPS` accelerated steps, which converge for ``lam >= 1e-4``), so a
+    redraw takes a fraction of a second.
 
     Args:
         lam: Strength lambda, >= 0.
@@ -563,12 +629,12 @@ def penalty_figure(lam: float = 1e-2, penalty: str = "l2", *, seed: int = CURVE_
     lam = _lam(lam)
     _validate.choice("penalty", penalty, PENALTIES)
     data = curve_data(seed)
-    w, b = fit_penalized(data.X, data.y, lam, penalty, steps=1500)
+    w, b = fit_penalized(data.X, data.y, lam, penalty, steps=FIGURE_L1_STEPS)
     grid = np.linspace(-1, 1, 300)
     y_grid = predict_linear(datasets.polynomial_features(grid, data.degree), w, b)
     train = mse(predict_linear(data.X, w, b), data.y)
     val = mse(predict_linear(data.X_val, w, b), data.y_val)
-    fig, (ax_fit, ax_hist) = plt.subplots(1, 2, figsize=(10, 3.8), layout="tight")
+    fig, (ax_fit, ax_w) = plt.subplots(1, 2, figsize=(10, 3.8), layout="tight")
     plt.close(fig)
     name = penalty.upper()
     plot_fit_1d(
@@ -579,14 +645,19 @@ def penalty_figure(lam: float = 1e-2, penalty: str = "l2", *, seed: int = CURVE_
         ax=ax_fit,
         title=f"train MSE {train:.3f}, validation MSE {val:.3f}",
     )
-    zeros = int(np.sum(w == 0))
-    top = max(float(np.max(np.abs(w))), 1e-3)
-    ax_hist.hist(w, bins=np.linspace(-top, top, 25), color=colour(0 if penalty == "l2" else 1))
-    ax_hist.set_xlabel("weight value")
-    ax_hist.set_ylabel("count")
-    ax_hist.set_title(
+    powers = [f"$x^{{{k}}}$" for k in range(1, data.degree + 1)]
+    zeros = _draw_weight_bars(
+        ax_w,
+        w,
+        np.ones(data.degree, bool),
+        powers,
+        colour_of_relevant=colour(0 if penalty == "l2" else 1),
+    )
+    ax_w.set_xlabel("weight of each power of x")
+    ax_w.set_ylabel("weight")
+    ax_w.set_title(
         f"{data.degree} weights: {zeros} exactly 0, L2 norm {np.linalg.norm(w):.3g}, "
-        f"largest |w| {top:.3g}",
+        f"largest |w| {np.max(np.abs(w)):.3g}",
         fontsize=9,
     )
     return fig

@@ -28,7 +28,8 @@ def soft_threshold(w, threshold: float) -> np.ndarray:
     """Shrink every entry of ``w`` towards 0 by ``threshold``, stopping at exactly 0.
 
     ``sign(w) * max(|w| - threshold, 0)``, element-wise: the proximal step of
-    ``threshold * sum(|w|)``. Entries with ``|w| <= threshold`` become exactly 0.
+    ``threshold * sum(|w|)``. Entries with ``|w| <= threshold`` become exactly 0 (a
+    plain 0.0, never -0.0).
 
     Args:
         w: Weights, any shape.
@@ -39,7 +40,7 @@ def soft_threshold(w, threshold: float) -> np.ndarray:
     """
     threshold = _validate.number("threshold", threshold, low=0)
     w = _validate.array("w", w)
-    return np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)
+    return np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0) + 0.0  # + 0.0: -0.0 -> 0.0
 
 
 class Regularizer:

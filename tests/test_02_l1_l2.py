@@ -54,7 +54,9 @@ def test_textbook_l2_is_keras_l2_of_half_lambda():
 
 def test_soft_threshold_stops_at_zero():
     w = np.array([-2.0, -0.1, 0.0, 0.1, 3.0])
-    np.testing.assert_array_equal(regularizers.soft_threshold(w, 0.5), [-1.5, 0, 0, 0, 2.5])
+    out = regularizers.soft_threshold(w, 0.5)
+    np.testing.assert_array_equal(out, [-1.5, 0, 0, 0, 2.5])
+    assert not np.any(np.signbit(out[1:4])), "zeros must print as 0., never -0."
     assert l1_l2.soft_threshold is regularizers.soft_threshold
 
 
@@ -205,7 +207,10 @@ def test_regularized_loss_and_gradients_match_keras():
         (lambda: l1_l2.penalty_figure(0.1, "L3"), "penalty must be one of"),
         (lambda: l1_l2.plot_regularization_path([0.1, 1.0], np.ones((3, 2))), "3 rows but"),
         (lambda: l1_l2.plot_regularization_path([1.0], np.ones((1, 2)), [True]), "mask of shape"),
-        (lambda: l1_l2.plot_weight_histograms({}), "non-empty dict"),
+        (lambda: l1_l2.plot_weight_bars({}), "non-empty dict"),
+        (lambda: l1_l2.plot_weight_bars({"a": np.ones(3), "b": np.ones(4)}), "same length"),
+        (lambda: l1_l2.plot_weight_bars({"a": np.ones(3)}, [True]), "mask of shape"),
+        (lambda: l1_l2.plot_mse_curves({}), "non-empty dict"),
         (lambda: l1_l2.kernel_norm("model"), "course_utils Sequential"),
     ],
 )
@@ -223,6 +228,10 @@ def test_penalty_figure_is_pure_and_shows_the_zeros():
     assert len(fig_l1.axes) == 2
     assert "exactly 0" in fig_l1.axes[1].get_title()
     assert fig_l2.axes[1].get_title().startswith("12 weights: 0 exactly 0")
+    assert fig_l1.axes[1].get_title().startswith("12 weights: 8 exactly 0")
+    assert len(fig_l1.axes[1].patches) == 12  # one bar per power of x
+    circles = [line for line in fig_l1.axes[1].lines if line.get_marker() == "o"]
+    assert len(circles[0].get_xdata()) == 8  # the 8 exact zeros, marked
     a1, a2 = plotting.figure_to_array(fig_l1), plotting.figure_to_array(fig_l2)
     assert a1.shape == a2.shape and not np.array_equal(a1, a2)
     np.testing.assert_array_equal(plotting.figure_to_array(l1_l2.penalty_figure(0.01, "l1")), a1)
@@ -233,9 +242,25 @@ def test_path_and_histogram_figures_draw():
     lams = np.logspace(-2, 0, 5)
     fig = l1_l2.plot_regularization_path(lams, l1_l2.regularization_path(X, y, lams, "l2"), coef)
     assert len(fig.axes[0].lines) == 31  # 30 weights and the zero line
-    fig = l1_l2.plot_weight_histograms({"a": np.zeros(4), "b": np.arange(4.0)})
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels == ["a: 4 of 4 exactly 0", "b: 1 of 4 exactly 0"]
+    fig = l1_l2.plot_weight_bars(
+        {"a": np.zeros(4), "b": np.arange(4.0)}, [True, True, False, False]
+    )
+    assert [ax.get_title() for ax in fig.axes] == ["a: 4 of 4 exactly 0", "b: 1 of 4 exactly 0"]
+    assert len(fig.axes[1].patches) == 4  # one bar per weight
+    circles = [line for line in fig.axes[0].lines if line.get_marker() == "o"]
+    assert len(circles) == 1 and len(circles[0].get_xdata()) == 4  # every exact zero marked
+
+
+def test_mse_curves_figure_shows_the_noise_floor():
+    data = l1_l2.curve_data()
+    _, log = l1_l2.train_curve_model(data, 0.003, epochs=20)
+    fig = l1_l2.plot_mse_curves({"a": log}, noise=0.3)
+    ax = fig.axes[0]
+    assert ax.get_ylabel().startswith("MSE") and ax.get_yscale() == "log"
+    floor = [line for line in ax.lines if line.get_label() == "noise floor"]
+    assert len(floor) == 1 and floor[0].get_ydata()[0] == pytest.approx(0.09)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["a (train)", "a (validation)", "noise floor"]
 
 
 def test_widget_redraws_when_a_control_changes():
@@ -243,7 +268,7 @@ def test_widget_redraws_when_a_control_changes():
 
     w = widgets.interactive_figure(
         l1_l2.penalty_figure,
-        lam=ipywidgets.FloatLogSlider(value=0.01, base=10, min=-6, max=1, step=0.25),
+        lam=ipywidgets.FloatLogSlider(value=0.01, base=10, min=-4, max=1, step=0.25),
         penalty=ipywidgets.ToggleButtons(options=[("L2", "l2"), ("L1", "l1")]),
     )
     before, redraws = plotting.figure_to_array(w.figure), w.redraws
@@ -253,3 +278,42 @@ def test_widget_redraws_when_a_control_changes():
     assert w.redraws == redraws + 2
     assert not np.array_equal(before, after_penalty)
     assert not np.array_equal(after_penalty, plotting.figure_to_array(w.figure))
+
+
+def test_figure_l1_fit_has_converged_at_the_slider_low_end():
+    data = l1_l2.curve_data()
+    w, _ = l1_l2.fit_l1(data.X, data.y, 1e-4, method="accelerated", steps=l1_l2.FIGURE_L1_STEPS)
+    w_long, _ = l1_l2.fit_l1(data.X, data.y, 1e-4, method="accelerated", steps=40_000)
+    assert np.max(np.abs(w - w_long)) < 0.1 and np.sum(w == 0) == np.sum(w_long == 0)
+
+
+# --- exercise hints -------------------------------------------------------------------
+
+
+def test_exercise_1_hints_name_the_mistake():
+    from course_utils.exercises import nb02
+
+    def only_l2(w, l1, l2):
+        return 2 * l2 * np.asarray(w)
+
+    def abs_not_sign(w, l1, l2):
+        return l1 * np.asarray(w) + 2 * l2 * np.asarray(w)
+
+    assert "no 1/2" in nb02.check_1(nb02._wrong_1()).message
+    assert "L2 part only" in nb02.check_1(only_l2).message
+    assert "sign(w)" in nb02.check_1(abs_not_sign).message
+
+    def any_subgradient_at_zero(w, l1, l2):
+        w = np.asarray(w)
+        return np.where(w == 0, 0.5 * l1, l1 * np.sign(w) + 2 * l2 * w)
+
+    assert nb02.check_1(any_subgradient_at_zero)
+
+
+def test_exercise_3_catches_the_notebooks_own_data():
+    from course_utils.exercises import nb02
+
+    on_data = nb02._best_on_notebook_data()
+    assert on_data != nb02._solution_3()  # the seeds are chosen so the two differ
+    result = nb02.check_3(on_data)
+    assert not result and "ex3" in result.message
