@@ -1,0 +1,644 @@
+"""Image transforms for data augmentation in NumPy (notebook 04).
+
+Images are grey-level arrays, one image ``(H, W)`` or a batch ``(N, H, W)``; every
+function returns the same shape it was given. Pixel ``(r, c)`` sits at row ``r``,
+column ``c``; the centre of an image is ``((H - 1) / 2, (W - 1) / 2)``, the convention
+Keras uses too, so a fixed transform here and in ``keras.layers`` give the same image.
+
+Geometric transforms (shift, rotate, zoom) use an *inverse map*: for every output
+pixel we compute where it comes from in the input, then read the input there with
+bilinear interpolation. Positions that fall outside the input read ``fill`` (0, black
+background). Working backwards like this leaves no holes in the output.
+
+Angles are in degrees, counter-clockwise as seen on screen (as ``RandomRotation``).
+A zoom ``scale`` above 1 makes the content bigger; a shift ``(dy, dx)`` moves the
+content ``dy`` rows down and ``dx`` columns right.
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+
+import numpy as np
+
+from course_utils import _validate
+
+__all__ = [
+    "RandomAugmenter",
+    "add_noise",
+    "augmentation_preview_figure",
+    "bilinear_sample",
+    "draw_training_sets",
+    "fit_augmented",
+    "flip_left_right",
+    "gaussian_blur",
+    "gaussian_kernel",
+    "keras_transform_matrix",
+    "mixup",
+    "plot_digits",
+    "rotate",
+    "shift",
+    "transform",
+    "zoom",
+]
+
+
+# --------------------------------------------------------------------------- checks
+def _as_images(images, name: str = "images") -> tuple[np.ndarray, bool]:
+    """A float batch ``(N, H, W)`` and whether the input was one image ``(H, W)``."""
+    if isinstance(images, (str, bytes)) or images is None:
+        raise TypeError(f"{name} must be an array of pixel values, got {type(images).__name__}")
+    arr = _validate.array(name, images)
+    if arr.ndim == 4 and arr.shape[-1] == 1:
+        raise ValueError(
+            f"{name} must have shape (H, W) or (N, H, W), got {arr.shape}: "
+            "drop the channel axis first, e.g. x[..., 0]"
+        )
+    if arr.ndim not in (2, 3) or arr.shape[-1] < 2 or arr.shape[-2] < 2:
+        raise ValueError(
+            f"{name} must be one image (H, W) or a batch (N, H, W) with H, W >= 2, "
+            f"got shape {arr.shape}"
+        )
+    single = arr.ndim == 2
+    return (arr[None] if single else arr), single
+
+
+def _per_image(name: str, value, n: int, *, low=None, low_open=False) -> np.ndarray:
+    """A number or one number per image, as an array ``(N, 1, 1)`` ready to broadcast."""
+    if isinstance(value, (str, bytes, bool)) or value is None:
+        raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}")
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        _validate.number(name, value, low=low, low_open=low_open)
+        return np.full((n, 1, 1), float(value))
+    arr = _validate.array(name, value)
+    if arr.shape not in ((), (n,)):
+        raise ValueError(f"{name} must be a number or one number per image ({n},), got {arr.shape}")
+    if low is not None:
+        bad = arr <= low if low_open else arr < low
+        if np.any(bad):
+            sign = ">" if low_open else ">="
+            raise ValueError(f"{name} must be {sign} {low:g}, got {arr[bad].flat[0]:g}")
+    return np.broadcast_to(arr, (n,)).reshape(n, 1, 1).astype(np.float64)
+
+
+def _generator(rng) -> np.random.Generator:
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
+        raise TypeError(f"rng must be a numpy Generator or an int seed >= 0, got {rng!r}")
+    return np.random.default_rng(int(rng))
+
+
+# ----------------------------------------------------------------- the inverse map
+def bilinear_sample(images, rows, cols, *, fill: float = 0.0) -> np.ndarray:
+    """Read images at fractional positions, blending the four nearest pixels.
+
+    Args:
+        images: A batch ``(N, H, W)``.
+        rows, cols: Where to read, ``(N, H2, W2)`` (or ``(1, H2, W2)``, the same for all
+            images): output pixel ``[n, i, j]`` is image ``n`` read at
+            ``(rows[n, i, j], cols[n, i, j])``.
+        fill: Value of the pixels outside the image.
+
+    Returns:
+        The values read, ``(N, H2, W2)``. Each is the average of the four pixels around
+        the position, weighted by closeness: ``(1 - fr) * (1 - fc)`` for the top-left
+        one, where ``fr, fc`` are the fractional parts of the row and column.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim != 3:
+        raise ValueError(f"images must be a batch (N, H, W), got shape {images.shape}")
+    n, h, w = images.shape
+    rows, cols = np.broadcast_arrays(np.asarray(rows, float), np.asarray(cols, float))
+    if rows.ndim != 3 or rows.shape[0] not in (1, n):
+        raise ValueError(f"rows and cols must broadcast to (N, H2, W2), got {rows.shape}")
+    # A border of `fill` around every image: a neighbour outside the image reads it.
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)), constant_values=fill)
+    r0, c0 = np.floor(rows), np.floor(cols)
+    fr, fc = rows - r0, cols - c0  # fractional parts: the blending weights
+    r0, c0 = r0.astype(int) + 1, c0.astype(int) + 1  # +1: coordinates in `padded`
+    top, bottom = np.clip(r0, 0, h + 1), np.clip(r0 + 1, 0, h + 1)
+    left, right = np.clip(c0, 0, w + 1), np.clip(c0 + 1, 0, w + 1)
+    b = np.arange(n)[:, None, None]
+    upper = (1 - fc) * padded[b, top, left] + fc * padded[b, top, right]
+    lower = (1 - fc) * padded[b, bottom, left] + fc * padded[b, bottom, right]
+    return (1 - fr) * upper + fr * lower
+
+
+def transform(images, *, angle=0.0, scale=1.0, dy=0.0, dx=0.0, fill: float = 0.0) -> np.ndarray:
+    """Zoom, rotate and shift in one inverse map, so the image is interpolated once.
+
+    The content is scaled by ``scale`` about the centre, rotated by ``angle`` degrees
+    counter-clockwise, then moved by ``(dy, dx)`` pixels. Each argument is a number or
+    one number per image ``(N,)``.
+
+    Inverse map, with ``c`` the centre and ``R`` the rotation by ``angle``:
+    ``source = c + R^-1 (output - c - (dy, dx)) / scale``.
+
+    Args:
+        images: One image ``(H, W)`` or a batch ``(N, H, W)``.
+        angle: Degrees, counter-clockwise.
+        scale: Zoom factor, > 0 (2 doubles the size of the content, 0.5 halves it).
+        dy, dx: Shift in pixels (down, right); fractions are interpolated.
+        fill: Value of the pixels that come from outside the input.
+
+    Returns:
+        The transformed images, same shape as ``images``.
+    """
+    x, single = _as_images(images)
+    n, h, w = x.shape
+    angle = _per_image("angle", angle, n)
+    scale = _per_image("scale", scale, n, low=0, low_open=True)
+    dy = _per_image("dy", dy, n)
+    dx = _per_image("dx", dx, n)
+    fill = _validate.number("fill", fill)
+    rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    # undo the shift, then measure from the centre
+    u, v = rows - cy - dy, cols - cx - dx
+    t = np.deg2rad(angle)
+    # undo the rotation (R^-1) and the zoom (/ scale)
+    src_r = cy + (np.cos(t) * u + np.sin(t) * v) / scale
+    src_c = cx + (-np.sin(t) * u + np.cos(t) * v) / scale
+    out = bilinear_sample(x, src_r, src_c, fill=fill)
+    return out[0] if single else out
+
+
+def shift(images, dy=0.0, dx=0.0, *, fill: float = 0.0) -> np.ndarray:
+    """Move the content ``dy`` pixels down and ``dx`` right (fractions interpolated).
+
+    Inverse map: output pixel ``(r, c)`` reads the input at ``(r - dy, c - dx)``.
+    Shapes: ``(H, W)`` or ``(N, H, W)`` in and out; ``dy, dx`` numbers or ``(N,)``.
+    """
+    return transform(images, dy=dy, dx=dx, fill=fill)
+
+
+def rotate(images, angle, *, fill: float = 0.0) -> np.ndarray:
+    """Rotate by ``angle`` degrees counter-clockwise about the image centre.
+
+    Shapes: ``(H, W)`` or ``(N, H, W)`` in and out; ``angle`` a number or ``(N,)``.
+    """
+    return transform(images, angle=angle, fill=fill)
+
+
+def zoom(images, scale, *, fill: float = 0.0) -> np.ndarray:
+    """Scale the content by ``scale`` about the centre (> 1 zooms in, < 1 zooms out).
+
+    Inverse map: output pixel ``p`` reads the input at ``c + (p - c) / scale``.
+    Shapes: ``(H, W)`` or ``(N, H, W)`` in and out; ``scale`` > 0, a number or ``(N,)``.
+    """
+    return transform(images, scale=scale, fill=fill)
+
+
+def flip_left_right(images) -> np.ndarray:
+    """Mirror each image left to right (a label-breaking transform for digits)."""
+    x, single = _as_images(images)
+    out = x[:, :, ::-1].copy()
+    return out[0] if single else out
+
+
+# ------------------------------------------------------------------ blur and noise
+def gaussian_kernel(sigma, radius: int | None = None) -> np.ndarray:
+    """A 1-D Gaussian kernel that sums to 1.
+
+    ``k[i] = exp(-i**2 / (2 sigma**2)) / Z`` for ``i = -radius .. radius``, with ``Z``
+    making the weights sum to 1, so a blur moves intensity but neither adds nor removes
+    any. ``sigma = 0`` gives ``[..., 0, 1, 0, ...]``: no blur.
+
+    Args:
+        sigma: Standard deviation in pixels, >= 0: a number, or one per image ``(N,)``.
+        radius: Half-width; ``ceil(3 * max(sigma))`` (at least 1) by default.
+
+    Returns:
+        ``(2 * radius + 1,)`` for a number ``sigma``, ``(N, 2 * radius + 1)`` for ``(N,)``.
+    """
+    scalar = isinstance(sigma, numbers.Real) and not isinstance(sigma, bool)
+    if scalar:
+        s = np.array([_validate.number("sigma", sigma, low=0)])
+    else:
+        s = _validate.array("sigma", sigma, ndim=1)
+        if np.any(s < 0):
+            raise ValueError(f"sigma must be >= 0 (0 means no blur), got {s[s < 0][0]:g}")
+    if radius is None:
+        radius = max(1, int(np.ceil(3 * s.max())) if s.size else 1)
+    radius = _validate.integer("radius", radius, low=0)
+    i = np.arange(-radius, radius + 1)
+    # sigma 0 would divide by zero; a tiny sigma gives the same [.., 0, 1, 0, ..]
+    k = np.exp(-(i**2) / (2 * np.maximum(s[:, None], 1e-6) ** 2))
+    k = k / k.sum(axis=1, keepdims=True)
+    return k[0] if scalar else k
+
+
+def gaussian_blur(images, sigma) -> np.ndarray:
+    """Blur by convolving with a normalized Gaussian kernel, rows then columns.
+
+    A 2-D Gaussian is the product of two 1-D ones, so two 1-D passes do it. The edges
+    are padded by mirroring (``np.pad(mode='symmetric')``), which keeps the total
+    intensity of every image exactly and leaves a constant image unchanged.
+
+    Args:
+        images: One image ``(H, W)`` or a batch ``(N, H, W)``.
+        sigma: Standard deviation in pixels, >= 0: a number, or one per image ``(N,)``.
+
+    Returns:
+        The blurred images, same shape as ``images``.
+    """
+    x, single = _as_images(images)
+    n, h, w = x.shape
+    if isinstance(sigma, numbers.Real) and not isinstance(sigma, bool):
+        kernel = np.tile(gaussian_kernel(sigma), (n, 1))
+    else:
+        sig = _validate.array("sigma", sigma)
+        if sig.shape != (n,):
+            raise ValueError(f"sigma must be a number or one per image ({n},), got {sig.shape}")
+        kernel = gaussian_kernel(sig)
+    r = kernel.shape[1] // 2
+    padded = np.pad(x, ((0, 0), (r, r), (r, r)), mode="symmetric")
+    weights = kernel[:, :, None, None]  # (N, 2r+1, 1, 1), one kernel per image
+    rows = sum(weights[:, i] * padded[:, i : i + h, :] for i in range(2 * r + 1))
+    out = sum(weights[:, i] * rows[:, :, i : i + w] for i in range(2 * r + 1))
+    return out[0] if single else out
+
+
+def add_noise(images, std: float, rng=0, *, clip: bool = True) -> np.ndarray:
+    """Add Gaussian noise ``std * N(0, 1)`` to every pixel, then clip to [0, 1].
+
+    Args:
+        images: One image ``(H, W)`` or a batch ``(N, H, W)``, values in [0, 1].
+        std: Standard deviation of the noise, >= 0.
+        rng: A numpy Generator (its state advances) or an int seed.
+        clip: Keep the result in [0, 1], the range of the pixels.
+    """
+    x, single = _as_images(images)
+    std = _validate.number("std", std, low=0)
+    rng = _generator(rng)
+    out = x + std * rng.standard_normal(x.shape)
+    if clip:
+        out = np.clip(out, 0.0, 1.0)
+    return out[0] if single else out
+
+
+# ------------------------------------------------------------------ random augmenter
+class RandomAugmenter:
+    """Draws fresh transform parameters for every image at every call.
+
+    Per image: ``angle ~ U(-rotation, rotation)``, ``scale ~ U(1 - zoom, 1 + zoom)``,
+    ``dy, dx ~ U(-shift, shift)``, ``sigma ~ U(0, blur)``; then the geometric part is
+    applied in one inverse map (:func:`transform`), the blur (:func:`gaussian_blur`),
+    and noise of standard deviation ``noise`` (:func:`add_noise`). Calling it twice on
+    the same images gives two different sets of "new" images; building it again with
+    the same ``seed`` repeats the whole sequence.
+
+    Args:
+        rotation: Largest angle in degrees, in [0, 180].
+        zoom: Largest relative change of size, in [0, 1).
+        shift: Largest shift in pixels along each axis, >= 0.
+        blur: Largest blur sigma in pixels, >= 0.
+        noise: Standard deviation of the added noise, >= 0 (0: none).
+        seed: Seed of the generator that draws the parameters.
+    """
+
+    def __init__(
+        self,
+        *,
+        rotation: float = 0.0,
+        zoom: float = 0.0,
+        shift: float = 0.0,
+        blur: float = 0.0,
+        noise: float = 0.0,
+        seed: int = 0,
+    ):
+        self.rotation = _validate.number("rotation", rotation, low=0, high=180)
+        self.zoom = _validate.number("zoom", zoom, low=0, high=1, high_open=True)
+        self.shift = _validate.number("shift", shift, low=0)
+        self.blur = _validate.number("blur", blur, low=0)
+        self.noise = _validate.number("noise", noise, low=0)
+        self.seed = _validate.integer("seed", seed, low=0)
+        self.rng = np.random.default_rng(self.seed)
+
+    def draw(self, n: int) -> dict[str, np.ndarray]:
+        """Draw the parameters of ``n`` images: ``{'angle', 'scale', 'dy', 'dx', 'sigma'}``."""
+        n = _validate.integer("n", n, low=1)
+        rng = self.rng
+        return {
+            "angle": rng.uniform(-self.rotation, self.rotation, n),
+            "scale": rng.uniform(1 - self.zoom, 1 + self.zoom, n),
+            "dy": rng.uniform(-self.shift, self.shift, n),
+            "dx": rng.uniform(-self.shift, self.shift, n),
+            "sigma": rng.uniform(0, self.blur, n),
+        }
+
+    def __call__(self, images) -> np.ndarray:
+        """Augmented copies of ``images`` ``(N, H, W)`` (or one ``(H, W)``), same shape."""
+        x, single = _as_images(images)
+        p = self.draw(len(x))
+        out = transform(x, angle=p["angle"], scale=p["scale"], dy=p["dy"], dx=p["dx"])
+        if self.blur > 0:
+            out = gaussian_blur(out, p["sigma"])
+        if self.noise > 0:
+            out = add_noise(out, self.noise, self.rng)
+        return out[0] if single else out
+
+    def __repr__(self):
+        return (
+            f"RandomAugmenter(rotation={self.rotation:g}, zoom={self.zoom:g}, "
+            f"shift={self.shift:g}, blur={self.blur:g}, noise={self.noise:g}, seed={self.seed})"
+        )
+
+
+def fit_augmented(
+    model,
+    images,
+    labels,
+    augmenter,
+    *,
+    optimizer,
+    epochs: int,
+    batch_size: int | None = None,
+    validation_data=None,
+    copies: int = 1,
+    keep_originals: bool = True,
+    seed: int = 0,
+):
+    """Train a NumPy model on freshly augmented images, new ones every epoch.
+
+    Each epoch trains on the originals plus ``copies`` augmented copies of each (or on
+    the augmented copies only when ``keep_originals`` is False), by calling
+    :func:`course_utils.training.fit` for one epoch. The optimizer keeps its state
+    from one epoch to the next. The history measures the loss and accuracy on the
+    *original* training images, so its curves compare with a run without augmentation.
+
+    Args:
+        model: A course ``Sequential`` taking flattened images ``(N, H * W)``.
+        images: Training images ``(N, H, W)``; labels: ints ``(N,)``.
+        augmenter: A callable mapping ``(N, H, W)`` to new ``(N, H, W)`` images.
+        optimizer: An optimizer from :mod:`course_utils.optim`.
+        epochs: Number of epochs, >= 1.
+        batch_size: Rows per step (None: the whole epoch's data in one step).
+        validation_data: Optional ``(images_val (M, H, W), labels_val (M,))``.
+        copies: Augmented copies of each image per epoch, >= 1.
+        keep_originals: Train on originals + augmented copies (True) or copies only.
+        seed: Seed of the shuffling; epoch ``e`` uses ``seed + e``.
+
+    Returns:
+        ``{'loss', 'accuracy'[, 'val_loss', 'val_accuracy']}``, one entry per epoch.
+    """
+    from course_utils import training
+
+    x, _ = _as_images(images)
+    y = np.asarray(labels)
+    if len(y) != len(x):
+        raise ValueError(f"images and labels must have the same length, got {len(x)}, {len(y)}")
+    if not callable(augmenter):
+        raise TypeError(f"augmenter must be callable, got {type(augmenter).__name__}")
+    epochs = _validate.integer("epochs", epochs, low=1)
+    copies = _validate.integer("copies", copies, low=1)
+    flat = x.reshape(len(x), -1)
+    if validation_data is not None:
+        if len(validation_data) != 2:
+            raise ValueError("validation_data must be a pair (images_val, labels_val)")
+        y_val = np.asarray(validation_data[1])
+        x_val = np.asarray(validation_data[0], dtype=np.float64).reshape(len(y_val), -1)
+    history: dict[str, list[float]] = {}
+    for epoch in range(epochs):
+        # fresh transforms every epoch: `copies` new versions of every image
+        new = augmenter(np.tile(x, (copies, 1, 1))).reshape(copies * len(x), -1)
+        x_epoch = np.concatenate([flat, new]) if keep_originals else new
+        y_epoch = np.tile(y, copies + 1 if keep_originals else copies)
+        training.fit(
+            model,
+            x_epoch,
+            y_epoch,
+            loss="cross_entropy",
+            optimizer=optimizer,
+            epochs=1,
+            batch_size=batch_size,
+            seed=seed + epoch,
+        )
+        logs = training.evaluate(model, flat, y, "cross_entropy")
+        if validation_data is not None:
+            val = training.evaluate(model, x_val, y_val, "cross_entropy")
+            logs.update({f"val_{k}": v for k, v in val.items()})
+        for key, value in logs.items():
+            history.setdefault(key, []).append(value)
+    return history
+
+
+def draw_training_sets(labels, per_class: int, extra_per_class: int, n_val: int, seed: int = 0):
+    """Draw a small balanced training set, a pool of extra real images, and a validation set.
+
+    For every class, ``per_class`` images go to training and the next ``extra_per_class``
+    to the extra pool; ``n_val`` of the remaining images, drawn at random, validate.
+    The three sets never share an image.
+
+    Args:
+        labels: Class of every image ``(N,)``, ints.
+        per_class: Training images per class, >= 1.
+        extra_per_class: Extra real images per class, >= 0.
+        n_val: Validation images, >= 1.
+        seed: Seed of the draw.
+
+    Returns:
+        ``(train_idx, extra_idx, val_idx)``, index arrays into ``labels``.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must be a 1-D array of ints, got {labels.dtype} {labels.shape}")
+    per_class = _validate.integer("per_class", per_class, low=1)
+    extra_per_class = _validate.integer("extra_per_class", extra_per_class, low=0)
+    n_val = _validate.integer("n_val", n_val, low=1)
+    rng = np.random.default_rng(_validate.integer("seed", seed, low=0))
+    train, extra = [], []
+    for c in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        if len(idx) < per_class + extra_per_class:
+            raise ValueError(
+                f"class {c} has {len(idx)} images, fewer than per_class + extra_per_class = "
+                f"{per_class + extra_per_class}"
+            )
+        train.append(idx[:per_class])
+        extra.append(idx[per_class : per_class + extra_per_class])
+    train, extra = np.concatenate(train), np.concatenate(extra)
+    rest = np.setdiff1d(np.arange(len(labels)), np.concatenate([train, extra]))
+    if n_val > len(rest):
+        raise ValueError(f"n_val must be <= {len(rest)} (the images left), got {n_val}")
+    return train, extra, rng.permutation(rest)[:n_val]
+
+
+def keras_transform_matrix(shape, *, angle=0.0, scale=1.0, dy=0.0, dx=0.0) -> np.ndarray:
+    """The inverse map of :func:`transform`, as matrices for Keras's affine transform.
+
+    ``keras.ops.image.affine_transform`` takes one row ``[a0, a1, a2, b0, b1, b2, 0, 0]``
+    per image; it maps an output pixel ``(x, y)`` = (column, row) to the input point
+    ``(a0 x + a1 y + a2, b0 x + b1 y + b2)``.
+
+    Args:
+        shape: ``(H, W)`` of the images.
+        angle, scale, dy, dx: As in :func:`transform`; numbers or arrays ``(N,)``.
+
+    Returns:
+        ``(N, 8)`` float32 (N = 1 when all arguments are numbers).
+    """
+    if len(tuple(shape)) != 2:
+        raise ValueError(f"shape must be (H, W), got {shape!r}")
+    h, w = (_validate.integer("shape", v, low=2) for v in shape)
+    n = max(np.size(v) for v in (angle, scale, dy, dx))
+    t = np.deg2rad(_per_image("angle", angle, n)[:, 0, 0])
+    s = _per_image("scale", scale, n, low=0, low_open=True)[:, 0, 0]
+    dy = _per_image("dy", dy, n)[:, 0, 0]
+    dx = _per_image("dx", dx, n)[:, 0, 0]
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    cos, sin = np.cos(t) / s, np.sin(t) / s
+    a2 = cx - cos * (cx + dx) + sin * (cy + dy)
+    b2 = cy - sin * (cx + dx) - cos * (cy + dy)
+    zeros = np.zeros(n)
+    return np.stack([cos, -sin, a2, sin, cos, b2, zeros, zeros], axis=1).astype(np.float32)
+
+
+def mixup(images, labels, n_classes: int = 10, *, alpha: float = 0.2, rng=0):
+    """MixUp: blend each image with a random partner, and their one-hot labels alike.
+
+    ``lam ~ Beta(alpha, alpha)`` per image; ``x = lam * x_i + (1 - lam) * x_j`` and
+    ``y = lam * onehot(y_i) + (1 - lam) * onehot(y_j)``, with ``j`` a permutation.
+
+    Returns:
+        ``(mixed_images, soft_labels (N, n_classes), lam (N,))``.
+    """
+    from course_utils.datasets import one_hot
+
+    x, single = _as_images(images)
+    if single:
+        raise ValueError("mixup needs a batch (N, H, W) of at least two images")
+    alpha = _validate.number("alpha", alpha, low=0, low_open=True)
+    rng = _generator(rng)
+    y = one_hot(np.asarray(labels), n_classes)
+    if len(y) != len(x):
+        raise ValueError(f"images and labels must have the same length, got {len(x)}, {len(y)}")
+    lam = rng.beta(alpha, alpha, len(x))
+    partner = rng.permutation(len(x))
+    mixed = lam[:, None, None] * x + (1 - lam[:, None, None]) * x[partner]
+    soft = lam[:, None] * y + (1 - lam[:, None]) * y[partner]
+    return mixed, soft, lam
+
+
+# ------------------------------------------------------------------------- figures
+def _mosaic(images, ncols: int = 10, *, gap: int = 1, top: int = 0) -> np.ndarray:
+    """Tile a batch ``(N, H, W)`` into one array, ``gap`` NaN pixels between tiles and
+    ``top`` NaN rows above each row of tiles (room for titles)."""
+    n, h, w = images.shape
+    nrows = -(-n // ncols)
+    row_h, col_w = h + gap + top, w + gap
+    out = np.full((nrows * row_h - gap, ncols * col_w - gap), np.nan)
+    for i, img in enumerate(images):
+        r, c = divmod(i, ncols)
+        out[r * row_h + top : r * row_h + top + h, c * col_w : c * col_w + w] = img
+    return out
+
+
+def plot_digits(images, titles=None, *, ncols: int = 10, size: float = 1.0, suptitle=None):
+    """Show images in a grid, each with an optional title; returns the Figure.
+
+    All images go into one picture (fast to draw), values 0 (paper) to 1 (ink).
+
+    Args:
+        images: One image ``(H, W)`` or a batch ``(N, H, W)``.
+        titles: Optional list of N strings.
+        ncols: Images per row.
+        size: Inches per image.
+        suptitle: Optional title of the whole figure.
+    """
+    import matplotlib.pyplot as plt
+
+    x, _ = _as_images(images)
+    n, h, w = x.shape
+    ncols = min(_validate.integer("ncols", ncols, low=1), n)
+    size = _validate.number("size", size, low=0, low_open=True)
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"titles must have one entry per image ({n}), got {len(titles)}")
+    top = max(2, h // 2) if titles is not None else 0
+    mosaic = _mosaic(x, ncols, top=top)
+    rows_px, cols_px = mosaic.shape
+    fig, ax = plt.subplots(
+        figsize=(size * ncols, size * ncols * rows_px / cols_px + (0.3 if suptitle else 0))
+    )
+    plt.close(fig)
+    ax.imshow(mosaic, cmap=_digit_cmap(), vmin=0, vmax=1, interpolation="nearest")
+    ax.set_axis_off()
+    if titles is not None:
+        for i, title in enumerate(titles):
+            r, c = divmod(i, ncols)
+            ax.text(
+                c * (w + 1) + (w - 1) / 2,
+                r * (h + 1 + top) + top - 1.2,
+                title,
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
+    if suptitle:
+        ax.set_title(suptitle, fontsize=10)
+    return fig
+
+
+@functools.lru_cache(maxsize=1)
+def _preview_digits() -> np.ndarray:
+    from course_utils.datasets import load_digits
+
+    images, labels = load_digits()
+    first = [int(np.flatnonzero(labels == d)[0]) for d in range(10)]
+    out = images[first]
+    out.flags.writeable = False
+    return out
+
+
+def augmentation_preview_figure(
+    rotation: float = 15.0,
+    zoom: float = 0.1,
+    shift: float = 1.0,
+    blur: float = 0.5,
+    *,
+    n_rows: int = 4,
+    seed: int = 0,
+):
+    """The "Try it" figure of notebook 04: one digit of each class and random augmentations.
+
+    The top row shows the digits 0..9 as they are; each row below shows a fresh draw of
+    :class:`RandomAugmenter` with the given strengths (same ``seed``: same picture).
+
+    Args:
+        rotation: Largest angle in degrees, in [0, 180].
+        zoom: Largest relative change of size, in [0, 1).
+        shift: Largest shift in pixels, >= 0.
+        blur: Largest blur sigma in pixels, >= 0.
+        n_rows: Rows of augmented digits, >= 1.
+        seed: Seed of the augmenter.
+    """
+    import matplotlib.pyplot as plt
+
+    n_rows = _validate.integer("n_rows", n_rows, low=1, high=20)
+    augmenter = RandomAugmenter(rotation=rotation, zoom=zoom, shift=shift, blur=blur, seed=seed)
+    digits = _preview_digits()
+    batch = np.concatenate([digits] + [augmenter(digits) for _ in range(n_rows)])
+    fig, ax = plt.subplots(figsize=(7.0, 0.8 * (n_rows + 1) + 0.5))
+    plt.close(fig)
+    cmap = _digit_cmap()
+    ax.imshow(_mosaic(batch), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    ax.axhline(8.5, color="tab:blue", linewidth=2)
+    ax.set_xticks([])
+    ax.set_yticks([4 + 9 * i for i in range(n_rows + 1)], ["original"] + ["augmented"] * n_rows)
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title(
+        f"rotation ±{rotation:g}°, zoom ±{zoom:.0%}, shift ±{shift:g} px, blur σ ≤ {blur:g}",
+        fontsize=10,
+    )
+    return fig
+
+
+def _digit_cmap():
+    """The grey colour map of the course's digit pictures (ink dark, gaps light grey)."""
+    import matplotlib
+
+    return matplotlib.colormaps["gray_r"].with_extremes(bad="#dde3ea")
