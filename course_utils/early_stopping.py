@@ -110,7 +110,8 @@ class EarlyStopping(Callback):
     Args:
         monitor: Key of the logs to watch, e.g. 'val_loss' or 'val_accuracy'.
         min_delta: Smallest change that counts as an improvement; its sign is ignored.
-        patience: Epochs without improvement to allow before stopping, >= 0.
+        patience: Number of epochs with no improvement after which training stops, >= 0
+            (0: the first epoch without improvement stops it).
         verbose: 0 is silent; 1 prints Keras's two messages (stop, restore).
         mode: 'min', 'max', or 'auto' (from the name: loss falls, accuracy rises).
         baseline: None, or a value to beat: until an epoch beats it (by more than
@@ -505,7 +506,7 @@ def early_stopping_figure(
 
     Args:
         val_loss: The validation loss of every epoch ``(E,)``, E >= 2.
-        patience: Epochs to wait without improvement, >= 0.
+        patience: Number of epochs with no improvement after which training stops, >= 0.
         min_delta: Smallest fall that counts as an improvement.
         loss: Optional training loss ``(E,)`` (drawn solid).
         ax: Axes to draw on; a new figure when None.
@@ -590,11 +591,11 @@ def early_stopping_figure(
     )
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
-    # Leave out the first few (very high) epochs, so the region that matters is readable.
-    top, low = np.quantile(val, 0.98), val.min()
+    # Show every curve whole, from its first epoch.
+    top, low = val.max(), val.min()
     if train is not None:
-        top, low = max(top, train[min(5, val.size - 1)]), min(low, train.min())
+        top, low = max(top, train.max()), min(low, train.min())
     span = max(top - low, 1e-3)
-    ax.set_ylim(low - 0.05 * span, top + 0.1 * span)
+    ax.set_ylim(low - 0.05 * span, top + 0.05 * span)
     ax.legend(fontsize=8, loc="upper right")
     return fig

@@ -335,6 +335,9 @@ def test_noisy_digits_flips_training_labels_only():
     assert d["flipped"].sum() == round(0.25 * 719)
     np.testing.assert_array_equal(d["y_train"] != d["y_train_clean"], d["flipped"])
     assert set(np.unique(d["y_val"])) == set(range(10))
+    small = es.noisy_digits(0.25, val=0.4, test=0.4, seed=0)  # notebook 05's split
+    assert len(small["x_train"]) == 359 and len(small["x_val"]) == len(small["x_test"]) == 719
+    assert small["flipped"].sum() == 90
 
 
 # --- the "Try it" figure and its widget -----------------------------------------------------
@@ -354,6 +357,8 @@ def test_figure_shows_the_stop_and_the_kept_weights():
     assert f"keeps epoch {r.kept_epoch + 1}" in title
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert f"weights kept: epoch {r.kept_epoch + 1}" in labels
+    low, high = fig.axes[0].get_ylim()  # both curves are shown whole, first epoch included
+    assert low <= min(val.min(), train.min()) and high >= max(val.max(), train.max())
     never = es.early_stopping_figure(np.linspace(1, 0, 10), patience=2)
     assert "never stops; ends at epoch 10" in never.axes[0].get_title()
     a = plotting.figure_to_array(fig)
@@ -399,9 +404,15 @@ def test_widget_redraws_when_a_slider_moves():
 
 
 def test_exercise_hints_point_at_the_mistake():
-    assert "from 1" in nb05.check_1((5, 3)).message
-    assert "tie" in nb05.check_1((7, 5)).message
+    assert "from 1" in nb05.check_1((6, 3)).message
+    assert "min_delta" in nb05.check_1((9, 8)).message  # small falls counted as improvements
+    assert "min_delta" in nb05.check_1((5, 3)).message
+    assert "too late" in nb05.check_1((6, 2)).message  # stops when wait > patience
+    assert "too early" in nb05.check_1((4, 2)).message
     assert nb05.check_1(("4", 2)).status == "wrong"
+    # the worked example is not the exercise: min_delta changes the answer
+    assert es.stop_epoch(nb05.CURVE_1, nb05.PATIENCE_1) is None
+    assert es.stop_epoch(nb05.CURVE_1, nb05.PATIENCE_1, nb05.MIN_DELTA_1) == 5
     assert "LAST epoch" in nb05.check_3((0.47, 0.47)).message
     assert "pair" in nb05.check_3(0.6).message
     assert nb05.check_2(42).status == "wrong"

@@ -11,9 +11,11 @@ import numpy as np
 from course_utils import checks
 from course_utils.early_stopping import EarlyStopping, replay
 
-#: Exercise 1: a validation curve with a tie, read with patience 2.
-CURVE_1 = (0.90, 0.70, 0.62, 0.64, 0.62, 0.61, 0.63, 0.65, 0.60, 0.66)
-PATIENCE_1 = 2
+#: Exercise 1: a validation curve read with patience 3 and min_delta 0.02. Two small falls
+#: (at epochs 3 and 5) are lower than the best so far, but not by more than min_delta.
+CURVE_1 = (0.95, 0.74, 0.61, 0.60, 0.63, 0.595, 0.62, 0.64, 0.58, 0.66)
+PATIENCE_1 = 3
+MIN_DELTA_1 = 0.02
 
 #: Exercise 3: a curve that bottoms out, then rises, read with patience 3.
 CURVE_3 = (1.00, 0.72, 0.55, 0.48, 0.47, 0.52, 0.55, 0.60, 0.58, 0.63)
@@ -30,46 +32,61 @@ def _as_pair(answer, what: str) -> tuple:
 
 
 def _solution_1():
-    # Epoch 2 reaches 0.62. Epoch 3 (0.64) does not improve: wait = 1. Epoch 4 ties
-    # with 0.62, and a tie is not an improvement: wait = 2 = patience, so training stops.
-    return (4, 2)
+    # Epoch 2 reaches 0.61, the best. Epoch 3 (0.60) is lower, but by 0.01, not by more
+    # than min_delta = 0.02: wait = 1. Epoch 4 (0.63): wait = 2. Epoch 5 (0.595) is lower
+    # again, by 0.015 only: wait = 3 = patience, so training stops after epoch 5.
+    return (5, 2)
 
 
 def _wrong_1():
-    return (7, 5)  # counts the tie at epoch 4 as an improvement
+    return (9, 8)  # ignores min_delta: 0.60, 0.595 and 0.58 all count as improvements
 
 
 @checks.exercise(
     "05.1", "Read a curve: where does training stop?", solution=_solution_1, wrong_answer=_wrong_1
 )
 def check_1(answer):
-    """``answer = (stopped_epoch, best_epoch)`` for :data:`CURVE_1` with patience 2."""
+    """``answer = (stopped_epoch, best_epoch)`` for :data:`CURVE_1` (patience 3, min_delta 0.02)."""
     stopped, best = _as_pair(answer, "(stopped_epoch, best_epoch)")
     for name, value in (("stopped_epoch", stopped), ("best_epoch", best)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise checks.Wrong(f"{name} is an epoch index, a whole number; got {value!r}")
-    truth = replay(EarlyStopping(patience=PATIENCE_1), CURVE_1)
+    truth = replay(EarlyStopping(patience=PATIENCE_1, min_delta=MIN_DELTA_1), CURVE_1)
     want = (truth.stopped_epoch, truth.best_epoch)
     got = (int(stopped), int(best))
     if got == want:
         return (
             f"training stops after epoch {want[0]} (Keras would print 'Epoch {want[0] + 1}: "
-            f"early stopping') and the best epoch is {want[1]}."
+            f"early stopping') and the best epoch is {want[1]}: 0.60 and 0.595 are lower "
+            f"than 0.61, but not by more than min_delta."
         )
     if got == (want[0] + 1, want[1] + 1):
         raise checks.Wrong(
             "you counted epochs from 1. Keras's stopped_epoch and best_epoch count from 0."
         )
-    tie_epoch = 4
-    if got[0] > want[0]:
+    if got == (want[0] + 1, want[1]):
         raise checks.Wrong(
-            f"look at epoch {tie_epoch}: its value equals the best so far. Is a tie an "
-            "improvement? (In Keras it must be strictly better.)"
+            f"one epoch too late. Patience {PATIENCE_1} means training stops ON the epoch "
+            f"where wait reaches {PATIENCE_1}: the third epoch in a row without improvement."
+        )
+    if got == (want[0] - 1, want[1]):
+        raise checks.Wrong(
+            f"one epoch too early. With patience {PATIENCE_1}, two epochs without improvement "
+            "are tolerated; the third one in a row ends training."
+        )
+    lower = 0 <= got[1] < len(CURVE_1) and CURVE_1[got[1]] < CURVE_1[want[1]]
+    if lower or got[0] > want[0]:  # counted a fall smaller than min_delta as an improvement
+        best = CURVE_1[want[1]]
+        near = [v for v in CURVE_1[want[1] + 1 : want[0] + 1] if v < best]
+        raise checks.Wrong(
+            f"compare {' and '.join(f'{v:g}' for v in near)} with the best so far, {best:g}. "
+            f"An improvement must beat the best by MORE than min_delta ({MIN_DELTA_1:g})."
         )
     raise checks.Wrong(
         "walk through the epochs keeping two numbers: the best value so far and `wait`, "
-        "which grows by 1 each epoch and goes back to 0 on an improvement. Training stops "
-        f"at the first epoch without improvement where wait >= patience ({PATIENCE_1})."
+        "which grows by 1 each epoch and goes back to 0 on an improvement (a value below "
+        "best - min_delta). Training stops at the first epoch without improvement where "
+        f"wait >= patience ({PATIENCE_1})."
     )
 
 
@@ -114,6 +131,7 @@ def _cases_2():
         ((1.0, 0.75, 0.625, 0.5), 0, 0.125),  # exactly min_delta better: not enough
         ((1.0, 0.5), 0, 0.0),
         (CURVE_1, PATIENCE_1, 0.0),
+        (CURVE_1, PATIENCE_1, MIN_DELTA_1),
     ]
     for _ in range(150):
         n = int(rng.integers(2, 25))
