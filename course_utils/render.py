@@ -1,0 +1,489 @@
+"""Build the rendered course: executed copies of the notebooks as HTML, and an index.
+
+Usage (from the repository's root)::
+
+    python -m course_utils.render                      # every notebook -> build/html/
+    python -m course_utils.render --out /tmp/course notebooks/06_putting_it_together.ipynb
+
+Each notebook is read, executed in memory by a fresh kernel of the *current* Python
+environment (nbclient; one kernel per notebook, started in ``notebooks/`` so relative
+paths behave as in Jupyter), and written as ``<out>/<name>.html`` by nbconvert's
+HTMLExporter, figures embedded as data URIs. The notebooks in ``notebooks/`` are never
+written to. ``<out>/index.html`` links every rendered notebook with its title and the
+minutes its run took; ``<out>/timings.json`` holds the same numbers for scripts.
+
+Widgets need a live kernel, so each "Try it" widget is replaced in the HTML by the
+figure it showed after the run, with the values of its controls: a page that prints.
+MathJax (for the formulas) is loaded by the browser from its CDN, as in nbconvert's
+default template.
+
+Exit status: 0 when every notebook ran; 1 when one failed (its HTML is still written,
+up to and with the error, and the message names it); 2 for a bad argument such as a
+notebook path that does not exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import html
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = ROOT / "notebooks"
+DEFAULT_OUT = ROOT / "build" / "html"
+CURRENT_ENV_KERNEL = "course-current-env"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+@dataclasses.dataclass
+class Rendered:
+    """One rendered notebook.
+
+    Attributes:
+        source: The notebook that was read.
+        html: The HTML file written.
+        title: The notebook's title (its first H1).
+        seconds: Wall-clock time of the run, kernel start included.
+        error: None when every cell ran; otherwise which cell failed and why.
+    """
+
+    source: Path
+    html: Path
+    title: str
+    seconds: float
+    error: str | None = None
+    learner: dict | None = None
+
+    @property
+    def minutes(self) -> float:
+        return self.seconds / 60.0
+
+
+def find_notebooks(paths: Sequence[str | os.PathLike] | None = None) -> list[Path]:
+    """The notebooks to render: the given paths, or every ``notebooks/NN_*.ipynb``.
+
+    Raises:
+        FileNotFoundError: a given path does not exist or is not a file.
+        ValueError: a given path is not an ``.ipynb`` file, or there is nothing to render.
+    """
+    if not paths:
+        found = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+        if not found:
+            raise ValueError(f"no notebooks named NN_*.ipynb in {NOTEBOOKS_DIR}")
+        return found
+    result = []
+    for p in paths:
+        path = Path(p)
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"notebook not found: {p} (give paths like notebooks/NN_name.ipynb)"
+            )
+        if path.suffix != ".ipynb":
+            raise ValueError(f"not a notebook (.ipynb): {p}")
+        result.append(path.resolve())
+    return result
+
+
+def notebook_title(nb) -> str:
+    """The text of the first level-1 heading of a notebook's markdown, or ''."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    return ""
+
+
+#: Assumptions of :func:`learner_minutes` (see notebooks/INSTRUCTORS.md).
+READING_WORDS_PER_MINUTE = 120  # prose with formulas, read closely
+CODE_LINES_PER_MINUTE = 10  # code read and run, not typed
+MINUTES_PER_EXERCISE = 6
+MINUTES_PER_WIDGET = 3
+
+
+def learner_minutes(nb, run_seconds: float) -> dict[str, float]:
+    """Estimate a learner's time on a notebook, from its content and its measured run.
+
+    ``reading`` = markdown words / 120 per minute; ``code`` = non-empty code lines / 10
+    per minute; ``exercises`` = 6 minutes per cell that calls the notebook's own checker
+    (``nbNN.check_k``, NN from the title "# NN · ...");
+    ``widgets`` = 3 minutes per ``interactive_figure``; ``running`` = the measured run.
+    ``total`` is their sum rounded up to the next 5 minutes.
+    """
+    import math
+    import re
+
+    words = code_lines = exercises = widgets = 0
+    # the notebook's own checkers, nbNN.check_k with NN its number (the index only demos them)
+    number = re.match(r"#\s*(\d\d)", next((c.source for c in nb.cells), "") or "")
+    checker = re.compile(rf"\bnb{number.group(1) if number else '__'}\.check_\d")
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            words += len(cell.source.split())
+        elif cell.cell_type == "code":
+            code_lines += sum(1 for line in cell.source.splitlines() if line.strip())
+            exercises += bool(checker.search(cell.source))
+            widgets += cell.source.count("interactive_figure(")
+    parts = {
+        "reading": words / READING_WORDS_PER_MINUTE,
+        "code": code_lines / CODE_LINES_PER_MINUTE,
+        "exercises": exercises * MINUTES_PER_EXERCISE,
+        "widgets": widgets * MINUTES_PER_WIDGET,
+        "running": run_seconds / 60.0,
+    }
+    parts = {k: round(v, 1) for k, v in parts.items()}
+    parts["total"] = float(5 * math.ceil(sum(parts.values()) / 5))
+    parts["n_exercises"] = exercises
+    return parts
+
+
+# ------------------------------------------------------------------------- execution
+def _kernel_manager_class():
+    """An AsyncKernelManager whose kernel is this very Python (the current environment)."""
+    import ipykernel.kernelspec
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class CurrentEnvKernelSpecs(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            if kernel_name == CURRENT_ENV_KERNEL:
+                return KernelSpec(
+                    resource_dir=ipykernel.kernelspec.RESOURCES,
+                    **ipykernel.kernelspec.get_kernel_dict(),
+                )
+            return super().get_kernel_spec(kernel_name)
+
+    class CurrentEnvKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self):
+            return CurrentEnvKernelSpecs(data_dir=self.data_dir)
+
+    return CurrentEnvKernelManager
+
+
+def _kernel_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # A non-interactive backend (set for the tests) would keep figures out of the page.
+    if env.get("MPLBACKEND", "").lower() == "agg":
+        env.pop("MPLBACKEND")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    return env
+
+
+def execute(nb, cwd: Path, timeout: int = 600) -> tuple[float, str | None]:
+    """Run every cell of ``nb`` (changed in place) in a fresh kernel started in ``cwd``.
+
+    Returns:
+        ``(seconds, error)``: the wall-clock time and None, or a one-line description
+        of the first cell that failed (the notebook then holds the outputs up to it).
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    _honour_nbval_markers(nb)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=CURRENT_ENV_KERNEL,
+        kernel_manager_class=_kernel_manager_class(),
+        resources={"metadata": {"path": str(cwd)}},
+        # the kernel's own log (e.g. its note about local TCP) is not part of the page
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    )
+    start = time.perf_counter()
+    error = None
+    try:
+        client.execute(env=_kernel_env())
+    except Exception as exc:  # any failure is reported, never raised
+        # nbclient can raise a second error while it cleans up after a dead kernel: look
+        # through the chain for the first cause that says what happened
+        cause = exc
+        while cause is not None and not isinstance(
+            cause, (CellExecutionError, CellTimeoutError, DeadKernelError)
+        ):
+            cause = cause.__context__
+        if isinstance(cause, CellExecutionError):
+            error = _describe_failure(nb, cause)
+        else:
+            cause = cause or exc
+            lines = str(cause).strip().splitlines()
+            error = f"{type(cause).__name__}: {lines[0] if lines else ''}"
+            running = _running_cell(nb)
+            if running:
+                error += f" (while running {running})"
+    return time.perf_counter() - start, error
+
+
+def _honour_nbval_markers(nb) -> None:
+    """Give nbval's comment markers their nbclient tags: a cell marked
+    ``# NBVAL_RAISES_EXCEPTION`` may raise, one marked ``# NBVAL_SKIP`` is not run."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        if "# NBVAL_RAISES_EXCEPTION" in cell.source and "raises-exception" not in tags:
+            tags.append("raises-exception")
+        if "# NBVAL_SKIP" in cell.source and "skip-execution" not in tags:
+            tags.append("skip-execution")
+        if tags:
+            cell.metadata["tags"] = tags
+
+
+def _cell_label(nb, target) -> str:
+    code_index = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            code_index += 1
+            if cell is target:
+                lines = cell.source.strip().splitlines()
+                return f"code cell {code_index} ({(lines[0] if lines else '')[:60]!r})"
+    return "a code cell"
+
+
+def _running_cell(nb) -> str:
+    """The cell that had started but not finished when the run ended, if any."""
+    for cell in nb.cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" not in timing:
+            return _cell_label(nb, cell)
+    return ""
+
+
+def _describe_failure(nb, exc) -> str:
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return f"{_cell_label(nb, cell)} raised {out.ename}: {out.evalue}"
+    return f"{getattr(exc, 'ename', 'error')}: {getattr(exc, 'evalue', exc)}"
+
+
+# --------------------------------------------------------------------------- widgets
+def freeze_widgets(nb) -> int:
+    """Replace each widget's output by what it showed (figures) and its controls' values.
+
+    Uses the widget state nbclient stored in the notebook's metadata. Returns how many
+    widget outputs were replaced; the widget state is then removed from the metadata.
+    """
+    import nbformat
+
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    replaced = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            if view is None:
+                outputs.append(out)
+                continue
+            shown, controls = [], []
+            _walk_widget(view.get("model_id", ""), state, shown, controls, set())
+            note = "Interactive in Jupyter: run the notebook to move the controls."
+            if controls:
+                values = ", ".join(
+                    f"{html.escape(str(k))} = {html.escape(str(v))}" for k, v in controls
+                )
+                note = f"Controls: {values}. {note}"
+            outputs.append(
+                nbformat.v4.new_output(
+                    "display_data",
+                    data={"text/html": f"<p><em>{note}</em></p>", "text/plain": note},
+                )
+            )
+            outputs.extend(nbformat.from_dict(o) for o in shown)
+            replaced += 1
+        cell.outputs = outputs
+    nb.metadata.pop("widgets", None)
+    return replaced
+
+
+def _walk_widget(model_id, state, shown, controls, seen) -> None:
+    if model_id in seen or model_id not in state:
+        return
+    seen.add(model_id)
+    model = state[model_id]
+    st = model.get("state", {})
+    if model.get("model_name") == "OutputModel":
+        shown.extend(st.get("outputs", []))
+    elif "children" not in st and ("value" in st or "_options_labels" in st):
+        label = st.get("description") or model.get("model_name", "control")
+        if "_options_labels" in st:  # a selection (Dropdown, ToggleButtons...) syncs its index
+            index = st.get("index")
+            labels = st["_options_labels"]
+            value = labels[index] if isinstance(index, int) and 0 <= index < len(labels) else None
+        else:
+            value = st["value"]
+        controls.append((label, value))
+    for child in st.get("children", []):
+        if isinstance(child, str) and child.startswith("IPY_MODEL_"):
+            _walk_widget(child[len("IPY_MODEL_") :], state, shown, controls, seen)
+
+
+# ------------------------------------------------------------------------------ html
+def to_html(nb) -> str:
+    """The notebook as one HTML page (nbconvert's lab template, images embedded)."""
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    return body
+
+
+def write_index(results: Sequence[Rendered], out: Path) -> Path:
+    """Write ``index.html`` and ``timings.json`` in ``out``; return the index's path."""
+    now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    rows = []
+    for r in results:
+        status = "ran" if r.error is None else f"FAILED: {html.escape(r.error)}"
+        title = html.escape(r.title or r.source.stem)
+        learner = f"about {r.learner['total']:.0f} min" if r.learner else ""
+        rows.append(
+            "<tr>"
+            f'<td><a href="{html.escape(r.html.name)}">{title}</a></td>'
+            f"<td><code>{html.escape(r.source.name)}</code></td>"
+            f'<td class="num">{r.minutes:.1f} min ({r.seconds:.0f} s)</td>'
+            f'<td class="num">{learner}</td>'
+            f"<td>{status}</td>"
+            "</tr>"
+        )
+    total = sum(r.seconds for r in results)
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Regularizing neural networks: the rendered course</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid #ddd; }}
+td.num {{ white-space: nowrap; }}
+</style>
+</head>
+<body>
+<h1>Regularizing neural networks: the rendered course</h1>
+<p>Executed copies of the notebooks, with every output and figure, for reading before
+running and for printing. The widgets show the figure they drew after the run; open
+the notebooks in Jupyter to use them. Run time is the machine's time to execute the
+notebook top to bottom (kernel start included). Learner time is an estimate from the
+notebook's length, its exercises and widgets, and that run (see notebooks/INSTRUCTORS.md).</p>
+<table>
+<thead><tr>
+<th>Notebook</th><th>File</th><th>Run time</th><th>Learner time</th><th>Status</th>
+</tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+<p>Total run time {total / 60:.1f} min. Built {now} with Python {platform.python_version()}.</p>
+</body>
+</html>
+"""
+    index = out / "index.html"
+    index.write_text(page, encoding="utf-8")
+    timings = [
+        {
+            "notebook": r.source.name,
+            "title": r.title,
+            "html": r.html.name,
+            "seconds": round(r.seconds, 2),
+            "learner_minutes": r.learner,
+            "error": r.error,
+        }
+        for r in results
+    ]
+    (out / "timings.json").write_text(json.dumps(timings, indent=1) + "\n", encoding="utf-8")
+    return index
+
+
+def render(
+    paths: Sequence[str | os.PathLike] | None = None,
+    out: str | os.PathLike = DEFAULT_OUT,
+    *,
+    timeout: int = 600,
+    log=None,
+) -> list[Rendered]:
+    """Execute and convert the notebooks; write the HTML pages and the index into ``out``.
+
+    Args:
+        paths: Notebook files; every ``notebooks/NN_*.ipynb`` when empty or None.
+        out: Output folder (created if needed).
+        timeout: Seconds one cell may run before it counts as failed, >= 1.
+        log: Where progress lines go (a callable taking a string), or None for none.
+
+    Returns:
+        One :class:`Rendered` per notebook, in order.
+    """
+    import nbformat
+
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
+        raise ValueError(f"timeout must be an int >= 1 (seconds), got {timeout!r}")
+    notebooks = find_notebooks(paths)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)  # an in-memory copy; the file is not touched
+        title = notebook_title(nb)
+        if log:
+            log(f"running {path.name} ...")
+        seconds, error = execute(nb, path.parent, timeout)
+        freeze_widgets(nb)
+        target = out / (path.stem + ".html")
+        target.write_text(to_html(nb), encoding="utf-8")
+        learner = learner_minutes(nbformat.read(path, as_version=4), seconds)
+        results.append(Rendered(path, target, title, seconds, error, learner))
+        if log:
+            outcome = "ok" if error is None else f"FAILED: {error}"
+            log(f"  {seconds:5.1f} s  {target}  {outcome}")
+    write_index(results, out)
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``python -m course_utils.render [--out DIR] [--timeout S] [notebooks...]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.render",
+        description="Execute copies of the course notebooks and write them as HTML, "
+        "with an index page (the notebooks themselves are not changed).",
+    )
+    parser.add_argument(
+        "notebooks", nargs="*", help="notebook files (default: every notebooks/NN_*.ipynb)"
+    )
+    parser.add_argument(
+        "--out", default=str(DEFAULT_OUT), help="output folder (default: build/html)"
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=600, help="seconds a cell may run (default: 600)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        notebooks = find_notebooks(args.notebooks)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"render: {exc}", file=sys.stderr)
+        return 2
+    results = render(notebooks, args.out, timeout=args.timeout, log=print)
+    failed = [r for r in results if r.error is not None]
+    print(f"index: {Path(args.out) / 'index.html'}")
+    if failed:
+        for r in failed:
+            print(f"render: {r.source.name} failed: {r.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,331 @@
+"""Notebook 06: weight decay in the optimizers (against Keras, step for step), the
+weight-decay/L2 equivalence under SGD and its failure under Adam, and the comparison
+module's runs, table, figures and widget."""
+
+import functools
+
+import numpy as np
+import pytest
+
+from course_utils import combined, layers, optim, plotting, regularizers, training
+
+# --------------------------------------------------------------------- optimizers
+
+
+def _keras_pair(ours, theirs, *, exclude_bias: bool, steps: int = 6, seed: int = 0):
+    """Run our optimizer and Keras's on the same gradients; return the max |difference|."""
+    import keras
+
+    rng = np.random.default_rng(seed)
+    w0, b0 = rng.standard_normal((3, 2)), rng.standard_normal(2)
+    w, b = w0.copy(), b0.copy()
+    kernel = keras.Variable(w0.astype(np.float32), name="kernel")
+    bias = keras.Variable(b0.astype(np.float32), name="bias")
+    if exclude_bias:
+        ours.exclude_from_weight_decay([b])
+        theirs.exclude_from_weight_decay(var_names=["bias"])
+    for _ in range(steps):
+        gw, gb = rng.standard_normal((3, 2)), rng.standard_normal(2)
+        ours.step([w, b], [gw, gb])
+        theirs.apply_gradients(
+            [
+                (keras.ops.convert_to_tensor(gw.astype(np.float32)), kernel),
+                (keras.ops.convert_to_tensor(gb.astype(np.float32)), bias),
+            ]
+        )
+    return max(np.abs(w - np.asarray(kernel)).max(), np.abs(b - np.asarray(bias)).max())
+
+
+@pytest.mark.parametrize("exclude_bias", [False, True])
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        (
+            lambda: optim.SGD(0.1, weight_decay=0.3),
+            lambda k: k.optimizers.SGD(0.1, weight_decay=0.3),
+        ),
+        (
+            lambda: optim.SGD(0.1, 0.9, weight_decay=0.3),
+            lambda k: k.optimizers.SGD(0.1, momentum=0.9, weight_decay=0.3),
+        ),
+        (
+            lambda: optim.Adam(0.01, weight_decay=0.3),
+            lambda k: k.optimizers.Adam(0.01, weight_decay=0.3),
+        ),
+        (lambda: optim.AdamW(0.01), lambda k: k.optimizers.AdamW(0.01)),
+        (
+            lambda: optim.AdamW(0.02, weight_decay=0.5, beta_1=0.8),
+            lambda k: k.optimizers.AdamW(0.02, weight_decay=0.5, beta_1=0.8),
+        ),
+    ],
+)
+def test_weight_decay_matches_keras_step_for_step(ours, theirs, exclude_bias):
+    import keras
+
+    assert _keras_pair(ours(), theirs(keras), exclude_bias=exclude_bias) < 1e-5
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda wd: optim.SGD(0.1, weight_decay=wd),
+        lambda wd: optim.SGD(0.1, 0.9, weight_decay=wd),
+        lambda wd: optim.Adam(0.01, weight_decay=wd),
+    ],
+)
+def test_no_or_zero_weight_decay_changes_nothing(make):
+    rng = np.random.default_rng(1)
+    w0 = rng.standard_normal((4, 3))
+    grads = [rng.standard_normal((4, 3)) for _ in range(5)]
+    results = []
+    for wd in (None, 0, 0.0):
+        w = w0.copy()
+        opt = make(wd)
+        for g in grads:
+            opt.step([w], [g])
+        results.append(w)
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], results[2])
+
+
+def test_decay_order_and_exclusion():
+    w, b = np.ones((2, 2)), np.ones(2)
+    opt = optim.SGD(0.1, weight_decay=0.5)
+    opt.exclude_from_weight_decay([b])
+    assert not opt.uses_weight_decay(b) and opt.uses_weight_decay(w)
+    opt.step([w, b], [np.ones((2, 2)), np.zeros(2)])
+    # decay first on the old weights (1 - 0.1 * 0.5), then the gradient step (- 0.1 * 1)
+    np.testing.assert_allclose(w, 0.95 - 0.1)
+    np.testing.assert_array_equal(b, 1.0)  # excluded and no gradient: untouched
+    # a weight with no gradient under AdamW shrinks by exactly (1 - lr * wd) per step
+    x = np.ones(3)
+    adamw = optim.AdamW(0.01, weight_decay=0.2)
+    for _ in range(50):
+        adamw.step([x], [np.zeros(3)])
+    np.testing.assert_allclose(x, (1 - 0.01 * 0.2) ** 50, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: optim.SGD(0.1, weight_decay=-1),
+            ValueError,
+            r"weight_decay must be in \[0, inf\]",
+        ),
+        (lambda: optim.Adam(weight_decay="a"), TypeError, "weight_decay must be a number"),
+        (lambda: optim.AdamW(weight_decay=None), ValueError, "weight_decay must be a number"),
+        (
+            lambda: optim.SGD(0.1, weight_decay=0.1).exclude_from_weight_decay("bias"),
+            TypeError,
+            "var_list must be a list of the model's numpy arrays",
+        ),
+    ],
+)
+def test_weight_decay_arguments_are_checked(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_exclusion_only_before_the_first_step():
+    opt = optim.Adam(0.01, weight_decay=0.1)
+    w = np.ones(2)
+    opt.step([w], [np.ones(2)])
+    with pytest.raises(ValueError, match="before the first step"):
+        opt.exclude_from_weight_decay([w])
+    opt.reset()
+    opt.exclude_from_weight_decay([w])  # allowed again after reset()
+
+
+# ------------------------------------------------------ weight decay versus L2
+
+
+def test_sgd_weight_decay_equals_l2_one_step_and_many_steps():
+    rng = np.random.default_rng(0)
+    w, g = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
+    for lr, l2 in [(0.1, 0.01), (0.5, 0.2), (1e-3, 3.0)]:
+        a = combined.sgd_l2_step(w, g, lr, l2)
+        b = combined.sgd_decay_step(w, g, lr, 2 * l2)
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-14)
+    assert combined.equivalent_l2(0.02) == 0.01
+    # many steps, a whole network through the fit loop: identical to rounding
+    problem = combined.make_problem()
+    runs = combined.decay_vs_l2_runs(problem, weight_decay=0.05, steps=60)
+    for a, b in zip(
+        runs["sgd_l2"]["model"].get_weights(), runs["sgd_decay"]["model"].get_weights(), strict=True
+    ):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(runs["sgd_l2"]["norms"], runs["sgd_decay"]["norms"], atol=1e-12)
+    # with Adam they part
+    gap = max(
+        float(np.abs(a - b).max())
+        for a, b in zip(
+            runs["adam_l2"]["model"].get_weights(),
+            runs["adamw"]["model"].get_weights(),
+            strict=True,
+        )
+    )
+    assert gap > 0.1
+
+
+def test_no_l2_strength_reproduces_adamw_but_one_reproduces_sgd_decay():
+    problem = combined.make_problem()
+    sgd = combined.rescaling_search(problem, "sgd", factors=(0.5, 1.0, 2.0), steps=30)
+    adam = combined.rescaling_search(problem, "adam", factors=(0.1, 1.0, 10.0), steps=30)
+    assert sgd[1.0] < 1e-12 and min(sgd[0.5], sgd[2.0]) > 1e-3
+    assert min(adam.values()) > 0.1
+
+
+def test_adam_toy_idle_weight_ignores_the_strength():
+    small = combined.adam_l2_vs_decay_toy(1e-4)
+    large = combined.adam_l2_vs_decay_toy(1e-2)
+    assert small["adam_l2"].shape == (101, 2)
+    assert (
+        abs(small["adam_l2"][-1, 0] - large["adam_l2"][-1, 0])
+        < 0.01
+        < 0.5
+        < 1 - small["adam_l2"][-1, 0]
+    )
+    assert small["adamw"][-1, 0] == pytest.approx((1 - 0.01 * 2e-4) ** 100, abs=1e-12)
+
+
+def test_step_functions_check_their_arguments():
+    with pytest.raises(ValueError, match="w and g must have the same shape"):
+        combined.sgd_l2_step(np.zeros(3), np.zeros(4), 0.1, 0.1)
+    with pytest.raises(ValueError, match="learning_rate must be in"):
+        combined.sgd_decay_step(np.zeros(3), np.zeros(3), 0.0, 0.1)
+    with pytest.raises(ValueError, match="weight_decay must be in"):
+        combined.equivalent_l2(-1)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        combined.rescaling_search(combined.make_problem(), "rmsprop")
+
+
+# ---------------------------------------------------------------- the comparison
+
+
+def test_problem_is_small_noisy_and_repeatable():
+    p = combined.make_problem()
+    assert p.x_train.shape == (150, 64) and p.images_train.shape == (150, 8, 8)
+    assert p.flipped.sum() == 30
+    assert np.all(p.y_train[p.flipped] != p.y_train_clean[p.flipped])
+    assert np.all(p.y_train[~p.flipped] == p.y_train_clean[~p.flipped])
+    assert len(p.y_val) == 300 and len(p.y_test) == 1797 - 450
+    q = combined.make_problem()
+    np.testing.assert_array_equal(p.y_train, q.y_train)
+    assert combined.blank_pixels(p).sum() == 8
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: combined.make_problem(n_train=5), "n_train must be an int in"),
+        (lambda: combined.make_problem(flip=1.0), r"flip must be in \[0, 1\)"),
+        (lambda: combined.Technique("x", dropout=1.0), r"dropout must be in \[0, 1\)"),
+        (lambda: combined.Technique("x", l2=-1), "l2 must be in"),
+        (lambda: combined.Technique("x", augment="yes"), "augment must be True or False"),
+        (lambda: combined.Technique(""), "name must be a non-empty string"),
+        (lambda: combined.candidates("ridge"), "name must be one of"),
+        (lambda: combined.train("L2", combined.make_problem()), "technique must be a Technique"),
+        (lambda: combined.compare(combined.make_problem(), []), "non-empty"),
+    ],
+)
+def test_bad_arguments_are_rejected(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
+
+
+def test_train_with_every_part_on_and_repeatable():
+    p = combined.make_problem()
+    t = combined.Technique(
+        "all", l2=0.003, l1=0.001, dropout=0.5, augment=True, early_stopping=True, patience=2
+    )
+    a = combined.train(t, p, epochs=12, seed=3)
+    b = combined.train(t, p, epochs=12, seed=3)
+    for x, y in zip(a.model.get_weights(), b.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert set(a.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert 1 <= a.kept_epoch <= a.epochs_run <= 12
+    assert 0 <= a.memorised <= 1 and 0 < a.test_accuracy <= 1
+
+
+def test_weight_decay_technique_excludes_biases():
+    p = combined.make_problem()
+    run = combined.train(combined.Technique("wd", weight_decay=0.1), p, epochs=2)
+    assert run.technique.describe() == "weight decay 0.1"
+    assert run.epochs_run == 2
+
+
+@pytest.fixture(scope="module")
+def small_comparison():
+    p = combined.make_problem()
+    techniques = [combined.TECHNIQUES[n] for n in ("none", "L2", "early stopping")]
+    return combined.compare(p, techniques, seeds=(0, 1), epochs=15)
+
+
+def test_compare_table_and_ranking(small_comparison):
+    c = small_comparison
+    assert list(c.runs) == ["none", "L2", "early stopping"]
+    assert all(len(runs) == 2 for runs in c.runs.values())
+    table = combined.format_table(c)
+    for name in c.runs:
+        assert name in table
+    assert "mean ± std over 2 seeds" in table
+    assert sorted(c.ranking("val_accuracy")) == sorted(c.runs)
+    with pytest.raises(ValueError, match="metric must be one of"):
+        c.ranking("speed")
+
+
+def test_figures_are_pure_and_widget_redraws(small_comparison):
+    import ipywidgets
+
+    from course_utils.widgets import interactive_figure
+
+    c = small_comparison
+    fig = combined.comparison_figure(c)
+    assert len(fig.axes) == 2
+    a1 = plotting.figure_to_array(combined.technique_figure(c, "L2"))
+    a2 = plotting.figure_to_array(combined.technique_figure(c, "L2"))
+    np.testing.assert_array_equal(a1, a2)  # same arguments, same picture
+    with pytest.raises(ValueError, match="technique must be one of"):
+        combined.technique_figure(c, "magic")
+    w = interactive_figure(
+        functools.partial(combined.technique_figure, c),
+        technique=ipywidgets.Dropdown(options=list(c.runs), value="L2"),
+        metric=ipywidgets.ToggleButtons(options=["accuracy", "loss"]),
+    )
+    before, redraws = plotting.figure_to_array(w.figure), w.redraws
+    w.controls["technique"].value = "early stopping"
+    after = plotting.figure_to_array(w.figure)
+    assert w.redraws == redraws + 1
+    assert before.shape != after.shape or np.any(before != after)
+    w.controls["metric"].value = "loss"
+    assert w.redraws == redraws + 2
+    assert combined.problem_figure(combined.make_problem(), n=12).axes
+    runs = combined.decay_vs_l2_runs(combined.make_problem(), steps=5)
+    assert len(combined.weight_decay_figure(runs).axes[0].lines) == 4
+
+
+def test_the_chosen_strengths_are_the_best_on_validation():
+    """The notebook says each strength was chosen on validation: prove it for L2 and dropout."""
+    p = combined.make_problem()
+    for name, attr in (("L2", "l2"), ("dropout", "dropout")):
+        c = combined.compare(p, combined.candidates(name))
+        best = max(c.mean, key=lambda n: c.mean[n]["val_accuracy"])
+        chosen = getattr(combined.TECHNIQUES[name], attr)
+        assert getattr(c.runs[best][0].technique, attr) == chosen, (name, best)
+
+
+def test_biases_helper_and_kernel_norm():
+    model = layers.mlp([3, 4, 2], kernel_regularizer=regularizers.L2(0.1), seed=0)
+    bs = combined.biases(model)
+    assert [b.shape for b in bs] == [(4,), (2,)]
+    assert bs[0] is model.layers[0].params["b"]
+    expected = np.sqrt(sum(np.sum(layer.params["W"] ** 2) for layer in model.layers[::2]))
+    assert combined.kernel_norm(model) == pytest.approx(expected)
+    # excluding them keeps the fit loop's biases out of the decay
+    opt = optim.SGD(0.1, weight_decay=1.0)
+    opt.exclude_from_weight_decay(bs)
+    x, y = np.ones((4, 3)), np.array([0, 1, 0, 1])
+    training.fit(model, x, y, loss="cross_entropy", optimizer=opt, epochs=1)
+    assert opt.uses_weight_decay(model.layers[0].params["W"])
+    assert not opt.uses_weight_decay(model.layers[0].params["b"])
