@@ -14,7 +14,7 @@ export TF_ENABLE_ONEDNN_OPTS ?= 0
 # One BLAS thread: faster for the course's tiny matrices, far faster on a busy machine.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: lab test lint format venv clean-venv
+.PHONY: lab test lint format venv clean-venv html
 
 venv: $(STAMP)
 
@@ -35,6 +35,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks
+
+# Executed HTML copies of the notebooks (figures included) in build/html, with an index.
+# One notebook: make html NOTEBOOKS=notebooks/03_dropout.ipynb
+html: $(STAMP)
+	$(BIN)/python -m course_utils.render --out build/html $(NOTEBOOKS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
