@@ -20,7 +20,7 @@ MODES = ("train", "test")
 # The notebook's over-fitting set-up: few noisy points, a wide hidden layer, long training.
 DATA_SETTINGS = {"n_train": 60, "n_val": 500, "noise": 0.35, "seed": 6}
 MODEL_SETTINGS = {"hidden": (128,), "epochs": 150, "learning_rate": 0.02, "seed": 0}
-SWEEP_RATES = (0.0, 0.2, 0.5, 0.8, 0.9, 0.95)
+SWEEP_RATES = (0.0, 0.2, 0.5, 0.8, 0.9, 0.95, 0.98)
 
 
 # --------------------------------------------------------------------------- the mask
@@ -326,14 +326,89 @@ def unit_ablation(model, x, y, *, layer: int = 0) -> np.ndarray:
     return rises
 
 
+def _mean_cross_entropy(logits, y) -> np.ndarray:
+    """Mean cross-entropy over the rows N of ``logits (..., N, C)``: shape ``(...)``."""
+    z = logits - logits.max(axis=-1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    return -(log_p * np.eye(logits.shape[-1])[y]).sum(axis=-1).mean(axis=-1)
+
+
+def pair_interactions(model, x, y, *, layer: int = 0) -> np.ndarray:
+    """How much removing two hidden units together differs from removing each alone.
+
+    With ``rise(S)`` the rise in mean cross-entropy on ``(x, y)`` when the hidden units
+    in ``S`` are set to zero (inference mode, nothing rescaled, as in
+    :func:`unit_ablation`), the interaction of units ``i`` and ``j`` is
+    ``I[i, j] = rise({i, j}) - rise({i}) - rise({j})``. It is also how much more unit
+    ``i`` costs once ``j`` is gone. Zero: the two act independently. Positive: they
+    cover for each other. Negative: one is worth less once the other is gone.
+
+    Args:
+        model: A trained course ``Sequential`` classifier.
+        x: Inputs ``(N, D)``; y: integer labels ``(N,)``.
+        layer: Which hidden layer (0 = first).
+
+    Returns:
+        ``I`` of shape ``(H, H)``: symmetric, zero on the diagonal.
+    """
+    model = _check_model(model)
+    ends = _hidden_layer_ends(model)
+    h = hidden_activations(model, x, layer=layer)
+    y = np.asarray(y)
+    if y.shape != (len(h),) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must be {len(h)} integer labels (shape ({len(h)},)), got {y.shape}")
+    # Dropout is the identity at inference; the next Dense adds up one "vote" per unit.
+    head = [la for la in model.layers[ends[layer] + 1 :] if not isinstance(la, L.Dropout)]
+    if not head or not isinstance(head[0], L.Dense):
+        raise ValueError("pair_interactions needs a Dense layer right after the hidden layer")
+    dense, rest = head[0], head[1:]
+    votes = h.T[:, :, None] * dense.params["W"][:, None, :]  # (H, N, units of dense)
+    pre = dense.forward(h, training=False)  # (N, units): the sum of the votes, plus b
+
+    def loss_of(pre_batch):  # (K, N, units) -> mean cross-entropy of each, (K,)
+        out = pre_batch.reshape(-1, pre_batch.shape[-1])
+        for la in rest:
+            out = la.forward(out, training=False)
+        return _mean_cross_entropy(out.reshape(len(pre_batch), len(h), -1), y)
+
+    base = loss_of(pre[None])[0]
+    single = loss_of(pre - votes) - base
+    inter = np.empty((len(single), len(single)))
+    for i in range(len(single)):
+        inter[i] = loss_of(pre - votes[i] - votes) - base - single[i] - single
+    np.fill_diagonal(inter, 0.0)
+    return (inter + inter.T) / 2  # equal up to rounding; make it exactly symmetric
+
+
+def interaction_share(interactions, rises) -> float:
+    """The share of the pairs' effect that single-unit removals do not explain.
+
+    ``sum_{i<j} |I[i, j]| / sum_{i<j} (|rise_i| + |rise_j|)``: 0 when every pair acts as
+    the sum of its two units; it does not grow just because every effect is larger.
+
+    Args:
+        interactions: ``(H, H)`` from :func:`pair_interactions`.
+        rises: ``(H,)`` from :func:`unit_ablation`.
+    """
+    rises = np.abs(_validate.array("rises", rises, ndim=1))
+    interactions = _validate.array("interactions", interactions, ndim=2)
+    if interactions.shape != (len(rises), len(rises)):
+        raise ValueError(
+            f"interactions must have shape ({len(rises)}, {len(rises)}), got {interactions.shape}"
+        )
+    i, j = np.triu_indices(len(rises), k=1)
+    return float(np.abs(interactions[i, j]).sum() / (rises[i] + rises[j]).sum())
+
+
 def cancellation_ratio(model, x) -> float:
-    """How much the last hidden layer's votes cancel each other out (>= 1).
+    """How much the last hidden layer's votes cancel each other out.
 
     For a two-class model with output ``logits = h @ W + b``, unit ``j`` adds
     ``h_j * (W[j, 1] - W[j, 0])`` to the margin between the classes. The ratio is
     ``sum_j |contribution_j| / |margin|``, the median over the inputs. Near 1, the
     units pull the same way; large, big opposing votes cancel, so each unit only makes
-    sense together with the specific others that cancel it (co-adaptation).
+    sense together with the specific others that cancel it (co-adaptation). It can
+    fall below 1 when the output bias carries much of the margin.
 
     Args:
         model: A course ``Sequential`` ending with ``Dense(H, 2)``.
@@ -394,21 +469,44 @@ def _check_sizes(sizes) -> list[int]:
     return [_validate.integer("each size", s, low=1, high=40) for s in sizes]
 
 
-def network_masks(sizes, rate: float, step: int = 0, *, seed: int = 0) -> list[np.ndarray]:
-    """The 0/1 masks of the hidden layers of a drawn network at one training step.
+def network_masks(sizes, rate: float, draw: int = 1, *, seed: int = 0) -> list[np.ndarray]:
+    """Illustrative 0/1 masks for the hidden layers of a drawn network.
 
     Inputs and outputs are never dropped here (as with ``mlp(..., dropout=rate)``).
-    The same ``(rate, step, seed)`` gives the same thinned network.
+    The same ``(rate, draw, seed)`` gives the same thinned network. These masks are for
+    pictures: they are not the masks any model of the notebook was trained with.
+
+    Args:
+        sizes: Units per layer, inputs first.
+        rate: Fraction dropped, in [0, 1).
+        draw: Which draw (1, 2, ...): another number, other masks.
+        seed: Seed of the draws, >= 0.
 
     Returns:
         One mask ``(sizes[k],)`` per hidden layer ``k = 1 .. len(sizes) - 2``.
     """
     sizes = _check_sizes(sizes)
     rate = _rate(rate)
-    step = _validate.integer("step", step, low=0)
+    draw = _validate.integer("draw", draw, low=1)
     seed = _validate.integer("seed", seed, low=0)
-    rng = np.random.default_rng([seed, step])
+    rng = np.random.default_rng([seed, draw])
     return [draw_mask(n, rate, rng) for n in sizes[1:-1]]
+
+
+_UNIT_COLOURS = {"input": "tab:green", "hidden": "tab:blue", "output": "tab:purple"}
+
+
+def _network_legend_handles():
+    """Legend entries for :func:`draw_network`'s symbols."""
+    from matplotlib.lines import Line2D
+
+    def dot(colour, edge="k"):
+        return Line2D([], [], ls="", marker="o", ms=9, mfc=colour, mec=edge)
+
+    handles = [dot(_UNIT_COLOURS[k]) for k in ("input", "hidden", "output")]
+    dropped = (dot("white", "0.6"), Line2D([], [], ls="", marker="x", ms=6, color="tab:red"))
+    labels = ["input unit", "hidden unit (kept)", "output unit", "dropped hidden unit"]
+    return [*handles, dropped], labels
 
 
 def draw_network(ax, sizes, masks=None, *, title=None) -> None:
@@ -447,9 +545,17 @@ def draw_network(ax, sizes, masks=None, *, title=None) -> None:
     ]
     ax.add_collection(LineCollection(edges, colors="0.55", linewidths=0.6, zorder=1))
     for k, (y, kept) in enumerate(zip(ys, keep, strict=True)):
-        face = "tab:green" if k == 0 else ("tab:purple" if k == len(sizes) - 1 else "tab:blue")
+        kind = "input" if k == 0 else ("output" if k == len(sizes) - 1 else "hidden")
         xk = np.full(len(y), float(k))
-        ax.scatter(xk[kept], y[kept], s=140, color=face, edgecolors="k", linewidths=0.6, zorder=3)
+        ax.scatter(
+            xk[kept],
+            y[kept],
+            s=140,
+            color=_UNIT_COLOURS[kind],
+            edgecolors="k",
+            linewidths=0.6,
+            zorder=3,
+        )
         ax.scatter(xk[~kept], y[~kept], s=140, color="white", edgecolors="0.6", zorder=3)
         ax.scatter(xk[~kept], y[~kept], s=70, marker="x", color="tab:red", zorder=4)
     ax.set_xlim(-0.4, len(sizes) - 0.6)
@@ -459,58 +565,72 @@ def draw_network(ax, sizes, masks=None, *, title=None) -> None:
         ax.set_title(title, fontsize=10)
 
 
-def thinned_network_figure(sizes=(3, 6, 6, 2), rate: float = 0.5, n_steps: int = 2, *, seed=0):
-    """The full network, then the thinned networks of ``n_steps`` training steps."""
+def thinned_network_figure(sizes=(3, 6, 6, 2), rate: float = 0.5, n_draws: int = 2, *, seed=0):
+    """The full network, then ``n_draws`` thinned networks from random masks.
+
+    In training every example of a batch draws its own mask, and every step draws new
+    ones: each panel after the first is one such draw (an illustration, not a mask of
+    a trained model).
+    """
     import matplotlib.pyplot as plt
 
     sizes = _check_sizes(sizes)
     rate = _rate(rate)
-    n_steps = _validate.integer("n_steps", n_steps, low=1, high=6)
-    fig, axes = plt.subplots(1, n_steps + 1, figsize=(3.2 * (n_steps + 1), 3.2))
+    n_draws = _validate.integer("n_draws", n_draws, low=1, high=6)
+    fig, axes = plt.subplots(1, n_draws + 1, figsize=(3.2 * (n_draws + 1), 3.7))
     plt.close(fig)
-    draw_network(axes[0], sizes, title="at inference: every unit")
-    for step in range(n_steps):
-        masks = network_masks(sizes, rate, step, seed=seed)
+    draw_network(axes[0], sizes, title="inference: every unit")
+    for draw in range(1, n_draws + 1):
+        masks = network_masks(sizes, rate, draw, seed=seed)
         dropped = int(sum((1 - m).sum() for m in masks))
         draw_network(
-            axes[step + 1],
+            axes[draw],
             sizes,
             masks,
-            title=f"training step {step + 1}: {dropped} hidden units dropped",
+            title=f"training, mask draw {draw}:\n{dropped} hidden units dropped",
         )
-    fig.suptitle(f"dropout with rate = {rate:g}: a different thinned network every step")
+    fig.suptitle(
+        f"rate = {rate:g}: in training, each example at each step draws its own mask,\n"
+        "so it goes through its own thinned network",
+        fontsize=11,
+    )
+    handles, labels = _network_legend_handles()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.subplots_adjust(top=0.74, bottom=0.1)
     return fig
 
 
-def dropout_figure(rate: float = 0.5, step: int = 0):
-    """The "Try it" figure: a thinned network, the decision boundary and the loss curves
-    of the notebook's MLP trained with dropout ``rate`` (runs are cached per rate).
+def dropout_figure(rate: float = 0.5, draw: int = 1):
+    """The "Try it" figure: an illustrative thinned network, then the decision boundary
+    and the loss curves of the notebook's MLP trained with dropout ``rate`` (runs are
+    cached per rate).
 
     Args:
         rate: Dropout rate of the hidden layer, in [0, 1).
-        step: Which training step's mask to draw (the boundary does not depend on it).
+        draw: Which illustrative mask to draw, >= 1 (the model does not depend on it).
     """
     import matplotlib.pyplot as plt
 
     from course_utils import plotting
 
     rate = _rate(rate)
-    step = _validate.integer("step", step, low=0)
+    draw = _validate.integer("draw", draw, low=1)
     model, history = trained_model(rate)
     x_train, y_train, _, _ = make_data()
     hist = history.history
     fig, axes = plt.subplots(1, 3, figsize=(13, 4), gridspec_kw={"width_ratios": [0.8, 1, 1.2]})
     plt.close(fig)
     sizes = (2, 12, 2)
-    masks = network_masks(sizes, rate, step)
+    masks = network_masks(sizes, rate, draw)
     units = model.layers[0].units
     draw_network(
         axes[0],
         sizes,
         masks,
         title=(
-            f"step {step}: {int(masks[0].sum())} of these 12 kept\n"
-            f"(about {units * (1 - rate):.0f} of all {units} hidden units)"
+            f"illustrative mask draw {draw}: {int(masks[0].sum())} of 12 kept\n"
+            f"(in training, each example keeps about {units * (1 - rate):.0f}\n"
+            f"of the {units} hidden units)"
         ),
     )
     plotting.plot_decision_boundary(
@@ -533,8 +653,49 @@ def dropout_figure(rate: float = 0.5, step: int = 0):
     return fig
 
 
+def _class_legend_handles(n_classes: int = 2):
+    """Legend entries for the classes of :func:`~course_utils.plotting.plot_decision_boundary`."""
+    import matplotlib
+    from matplotlib.lines import Line2D
+
+    cmap = matplotlib.colormaps["coolwarm"]
+    return [
+        Line2D([], [], ls="", marker="o", ms=6, mfc=cmap(k / max(n_classes - 1, 1)), mec="k")
+        for k in range(n_classes)
+    ], [f"class {k} (its shade: predicted {k})" for k in range(n_classes)]
+
+
+def boundaries_figure(predictors, x, y):
+    """Decision boundaries side by side, one panel per model, with a class legend.
+
+    Args:
+        predictors: ``{title: predict}``, each ``predict`` mapping points ``(M, 2)`` to
+            class scores ``(M, C)`` or labels ``(M,)``.
+        x: Points ``(N, 2)``; y: their integer labels ``(N,)``.
+    """
+    import matplotlib.pyplot as plt
+
+    from course_utils import plotting
+
+    if not isinstance(predictors, dict) or not predictors:
+        raise TypeError("predictors must be a non-empty dict {title: predict function}")
+    fig, axes = plt.subplots(1, len(predictors), figsize=(3.6 * len(predictors), 4.2))
+    plt.close(fig)
+    axes = np.atleast_1d(axes)
+    for ax, (title, predict) in zip(axes, predictors.items(), strict=True):
+        if not callable(predict):
+            raise TypeError(f"predictors[{title!r}] must be callable")
+        plotting.plot_decision_boundary(predict, x, y, ax=ax, title=title)
+    handles, labels = _class_legend_handles(int(np.max(y)) + 1)
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.subplots_adjust(bottom=0.13)
+    return fig
+
+
 def ablation_figure(rises, *, ax=None):
     """Rise in training loss when each hidden unit is removed, largest first, per model.
+
+    The rank axis is logarithmic, so the few units that matter most get most of the room.
 
     Args:
         rises: ``{name: array (H,)}`` from :func:`unit_ablation`.
@@ -547,8 +708,9 @@ def ablation_figure(rises, *, ax=None):
     for i, (name, r) in enumerate(rises.items()):
         r = np.sort(_validate.array(name, r, ndim=1))[::-1]
         ax.plot(np.arange(1, len(r) + 1), r, color=plotting.colour(i), marker=".", label=name)
+    ax.axhline(0.0, color="0.5", lw=0.8)
     ax.set_xscale("log")
-    ax.set_xlabel("hidden unit (ranked by how much it is needed)")
+    ax.set_xlabel("hidden unit, ranked by its rise (log scale)")
     ax.set_ylabel("rise in training loss when removed")
     ax.legend(fontsize=8)
     return fig
@@ -577,13 +739,15 @@ def sweep_figure(sweep, *, ax=None):
     return fig
 
 
-def mc_dropout_figure(x_train, y_train, grid, samples, *, ax=None, title=None):
-    """Monte Carlo dropout on a 1-D regression: passes, their mean and a +-2 std band.
+def mc_dropout_figure(x_train, y_train, grid, samples, *, n_shown: int = 20, ax=None, title=None):
+    """Monte Carlo dropout on a 1-D regression: some passes, their mean and a +-2 std band.
 
     Args:
         x_train, y_train: Training points ``(N,)``.
         grid: Inputs where the model was evaluated ``(G,)``.
         samples: Predictions of every training-mode pass ``(S, G)``.
+        n_shown: How many of the passes to draw as thin lines (the band and the mean use
+            all of them).
     """
     from course_utils import plotting
 
@@ -591,19 +755,21 @@ def mc_dropout_figure(x_train, y_train, grid, samples, *, ax=None, title=None):
     samples = _validate.array("samples", samples, ndim=2)
     if samples.shape[1] != len(grid):
         raise ValueError(f"samples must have shape (S, {len(grid)}), got {samples.shape}")
+    n_shown = _validate.integer("n_shown", n_shown, low=0, high=len(samples))
     fig, ax = plotting._new_axes(ax)
     mean, std = samples.mean(axis=0), samples.std(axis=0)
     x_train = np.asarray(x_train, dtype=np.float64)
     ax.axvspan(x_train.min(), x_train.max(), color="0.93", zorder=0, label="training range")
-    for s in samples[:20]:
-        ax.plot(grid, s, color=plotting.colour(0), lw=0.4, alpha=0.4)
+    for k, s in enumerate(samples[:n_shown]):
+        label = f"{n_shown} of the {len(samples)} passes" if k == 0 else None
+        ax.plot(grid, s, color=plotting.colour(0), lw=0.4, alpha=0.4, label=label)
     ax.fill_between(
         grid,
         mean - 2 * std,
         mean + 2 * std,
         color=plotting.colour(0),
         alpha=0.2,
-        label="mean +- 2 std",
+        label=f"mean +- 2 std of all {len(samples)}",
     )
     ax.plot(grid, mean, color=plotting.colour(0), lw=2, label="mean of the passes")
     ax.scatter(x_train, y_train, s=14, color="k", zorder=3, label="training points")

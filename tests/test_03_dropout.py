@@ -243,7 +243,7 @@ def test_unit_ablation_matches_brute_force_and_cancellation_ratio():
         W[j] = 0.0  # removing a unit = removing its outgoing weights
         assert rises[j] == pytest.approx(loss(model.predict(X), y)[0] - base, abs=1e-12)
         W[j] = saved
-    assert D.cancellation_ratio(model, X) >= 1.0
+    assert D.cancellation_ratio(model, X) > 0
     assert D.hidden_activations(model, X).shape == (40, 8)
     with pytest.raises(ValueError, match="no hidden layer"):
         D.unit_ablation(layers.mlp([2, 2]), X, y)
@@ -251,6 +251,50 @@ def test_unit_ablation_matches_brute_force_and_cancellation_ratio():
         D.cancellation_ratio(layers.mlp([2, 4, 3]), X)
     with pytest.raises(TypeError, match="Sequential"):
         D.unit_ablation("model", X, y)
+
+
+@pytest.mark.parametrize(("sizes", "layer"), [([2, 6, 2], 0), ([2, 6, 5, 2], 0), ([2, 6, 5, 2], 1)])
+def test_pair_interactions_match_brute_force(sizes, layer):
+    X, y, _, _ = D.make_data(n_train=30, n_val=10)
+    model = layers.mlp(sizes, dropout=0.3, seed=1)
+    training.fit(model, X, y, loss="cross_entropy", optimizer=optim.Adam(0.02), epochs=20)
+    inter = D.pair_interactions(model, X, y, layer=layer)
+    rises = D.unit_ablation(model, X, y, layer=layer)
+    width = sizes[layer + 1]
+    assert inter.shape == (width, width)
+    np.testing.assert_array_equal(inter, inter.T)
+    np.testing.assert_array_equal(np.diag(inter), 0.0)
+    loss = losses.SoftmaxCrossEntropy()
+    base = loss(model.predict(X), y)[0]
+    nxt = [la for la in model.layers if isinstance(la, layers.Dense)][layer + 1]
+    for i, j in ((0, 1), (2, 4), (3, 1)):
+        saved = nxt.params["W"].copy()
+        nxt.params["W"][[i, j]] = 0.0  # removing two units = removing their outgoing weights
+        both = loss(model.predict(X), y)[0] - base
+        nxt.params["W"][:] = saved
+        assert inter[i, j] == pytest.approx(both - rises[i] - rises[j], abs=1e-12)
+    share = D.interaction_share(inter, rises)
+    i, j = np.triu_indices(width, k=1)
+    assert share == pytest.approx(
+        np.abs(inter[i, j]).sum() / (np.abs(rises[i]) + np.abs(rises[j])).sum()
+    )
+
+
+def test_pair_interactions_of_independent_units_vanish_and_bad_input():
+    # two units that never fire on the same example: removing both is removing each in turn
+    X = np.array([[1.0, 0.0], [0.0, 1.0]] * 5)
+    y = np.array([0, 1] * 5)
+    model = layers.mlp([2, 2, 2], seed=0)
+    model.layers[0].params["W"][:] = np.eye(2)
+    model.layers[0].params["b"][:] = 0.0
+    inter = D.pair_interactions(model, X, y)
+    assert np.abs(inter).max() < 1e-12
+    with pytest.raises(ValueError, match="integer labels"):
+        D.pair_interactions(model, X, y.astype(float))
+    with pytest.raises(ValueError, match="must have shape"):
+        D.interaction_share(np.zeros((3, 3)), np.zeros(2))
+    with pytest.raises(TypeError, match="Sequential"):
+        D.pair_interactions("model", X, y)
 
 
 def test_mc_dropout_predict_shape_spread_and_restores_generators():
@@ -292,12 +336,15 @@ def test_boundary_length_and_gap():
 
 # ------------------------------------------------------- figures and widget
 def test_network_figures():
-    fig = D.thinned_network_figure(sizes=(3, 5, 2), rate=0.5, n_steps=2)
+    fig = D.thinned_network_figure(sizes=(3, 5, 2), rate=0.5, n_draws=2)
     assert len(fig.axes) == 3
-    masks = D.network_masks((3, 5, 4, 2), 0.5, step=1)
+    assert len(fig.legends) == 1 and len(fig.legends[0].get_texts()) == 4
+    masks = D.network_masks((3, 5, 4, 2), 0.5, draw=1)
     assert [m.shape for m in masks] == [(5,), (4,)]
-    for m1, m2 in zip(masks, D.network_masks((3, 5, 4, 2), 0.5, step=1), strict=True):
+    for m1, m2 in zip(masks, D.network_masks((3, 5, 4, 2), 0.5, draw=1), strict=True):
         np.testing.assert_array_equal(m1, m2)
+    with pytest.raises(ValueError, match="draw must be"):
+        D.network_masks((3, 5, 2), 0.5, draw=0)
     with pytest.raises(ValueError, match="one per hidden layer"):
         D.draw_network(fig.axes[0], (3, 5, 2), masks=[])
     with pytest.raises(ValueError, match="sizes must list"):
@@ -306,13 +353,23 @@ def test_network_figures():
 
 def test_other_figures_draw():
     fig = D.ablation_figure({"a": np.array([0.3, 0.1, 0.0]), "b": np.array([0.01, 0.0, 0.0])})
-    assert len(fig.axes[0].lines) == 2
+    assert len(fig.axes[0].lines) == 2 + 1  # two models and the zero line
     sweep = {0.0: {"loss": 0.1, "val_loss": 0.9}, 0.5: {"loss": 0.2, "val_loss": 0.5}}
     assert len(D.sweep_figure(sweep).axes[0].lines) == 2
     grid = np.linspace(-2, 2, 11)
     samples = np.random.default_rng(0).standard_normal((30, 11))
     fig = D.mc_dropout_figure(np.array([-1.0, 1.0]), np.array([0.0, 0.0]), grid, samples)
     assert fig.axes[0].get_xlabel() == "x"
+    assert len(fig.axes[0].lines) == 20 + 1  # 20 passes drawn, then the mean
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "20 of the 30 passes" in labels
+    fig = D.mc_dropout_figure(grid, grid, grid, samples, n_shown=5)
+    assert len(fig.axes[0].lines) == 5 + 1
+    X, y, _, _ = D.make_data(n_train=20, n_val=10)
+    fig = D.boundaries_figure({"a": lambda p: p[:, 0] > 0, "b": lambda p: p[:, 1] > 0}, X, y)
+    assert len(fig.axes) == 2 and len(fig.legends[0].get_texts()) == 2
+    with pytest.raises(TypeError, match="non-empty dict"):
+        D.boundaries_figure({}, X, y)
     with pytest.raises(ValueError, match="samples must have shape"):
         D.mc_dropout_figure(grid, grid, grid, samples[:, :5])
     with pytest.raises(TypeError, match="non-empty dict"):
@@ -322,16 +379,16 @@ def test_other_figures_draw():
 def test_dropout_figure_is_pure_and_the_widget_redraws():
     import ipywidgets
 
-    a = plotting.figure_to_array(D.dropout_figure(0.5, 0))
-    b = plotting.figure_to_array(D.dropout_figure(0.5, 0))
+    a = plotting.figure_to_array(D.dropout_figure(0.5, 1))
+    b = plotting.figure_to_array(D.dropout_figure(0.5, 1))
     np.testing.assert_array_equal(a, b)
     w = widgets.interactive_figure(
         D.dropout_figure,
         rate=ipywidgets.SelectionSlider(options=list(D.SWEEP_RATES), value=0.5),
-        step=ipywidgets.IntSlider(value=0, min=0, max=20),
+        draw=ipywidgets.IntSlider(value=1, min=1, max=20),
     )
     before, redraws = plotting.figure_to_array(w.figure), w.redraws
-    w.controls["step"].value = 3
+    w.controls["draw"].value = 3
     after_step = plotting.figure_to_array(w.figure)
     assert w.redraws == redraws + 1 and not np.array_equal(before, after_step)
     w.controls["rate"].value = 0.0
@@ -343,15 +400,38 @@ def test_dropout_figure_is_pure_and_the_widget_redraws():
 
 # ------------------------------------------------------------ exercise hints
 def test_exercise_hints_name_the_mistake():
-    def original_scaling(x, mask, rate):
-        return x * mask * (1 - rate)
+    def flipped_mask(x, rate, mode, rng):
+        if mode == "test":
+            return x * (1 - rate), None
+        mask = rng.binomial(1, rate, size=x.shape)  # 1 with probability rate: flipped
+        return x * mask, mask
 
-    def flipped(x, mask, rate):
-        return x * (1 - mask) / (1 - rate)
+    def no_test_scaling(x, rate, mode, rng):
+        if mode == "test":
+            return x, None
+        mask = rng.binomial(1, 1 - rate, size=x.shape)
+        return x * mask, mask
 
-    assert "test-time" in nb03.check_1(original_scaling).message
-    assert "means 'keep'" in nb03.check_1(flipped).message
+    def no_pair(x, rate, mode, rng):
+        return x
+
+    assert "p = 1 - rate" in nb03.check_1(flipped_mask).message
+    assert "multiply by 1 - rate" in nb03.check_1(no_test_scaling).message
+    assert "inverted dropout" in nb03.check_1(nb03._wrong_1()).message
+    assert "pair (out, mask)" in nb03.check_1(no_pair).message
+    assert nb03.check_1(nb03._solution_1())
     assert "without scaling" in nb03.check_2(3.0).message
     assert nb03.check_2("4").status == "wrong"
-    assert "fraction dropped" in nb03.check_4(__import__("keras").layers.Dropout(0.8)).message
-    assert nb03.check_4(0.2).status == "wrong"
+    assert nb03.check_2(nb03._solution_2())
+    sweep = D.rate_sweep()
+    assert nb03.check_3(nb03._solution_3())
+    assert "smallest such rate" in nb03.check_3(nb03._wrong_3()).message
+    assert "more than 0.02 above" in nb03.check_3(0.0).message
+    assert "one of the rates" in nb03.check_3(0.3).message
+    assert nb03._solution_3() < min(sweep, key=lambda r: sweep[r]["val_loss"])
+    import keras
+
+    assert nb03.check_4(keras.layers.Dropout(0.1))
+    assert "fraction dropped" in nb03.check_4(keras.layers.Dropout(0.9)).message
+    assert "NumPy layer" in nb03.check_4(layers.Dropout(0.1)).message
+    assert nb03.check_4(0.1).status == "wrong"

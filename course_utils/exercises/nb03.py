@@ -1,6 +1,7 @@
 """Exercises of notebook 03 (dropout).
 
 In the notebook: ``from course_utils.exercises import nb03`` then ``nb03.check_1(answer)``.
+Reference solutions: ``print(checks.show_solution("03.1"))``.
 """
 
 from __future__ import annotations
@@ -16,61 +17,99 @@ from course_utils import dropout as _dropout
 
 
 def _solution_1():
-    def inverted_dropout(x, mask, rate):
-        return x * mask / (1 - rate)
+    def original_dropout(x, rate, mode, rng):
+        if mode == "test":
+            return x * (1 - rate), None  # every unit, scaled down to its training average
+        mask = rng.binomial(1, 1 - rate, size=x.shape)  # 1 = keep, with probability 1 - rate
+        return x * mask, mask  # kept units are not scaled up
 
-    return inverted_dropout
+    return original_dropout
 
 
 def _wrong_1():
-    def inverted_dropout(x, mask, rate):
-        return x * mask  # forgets to scale the kept units up
+    def original_dropout(x, rate, mode, rng):
+        if mode == "test":
+            return x.copy(), None
+        mask = rng.binomial(1, 1 - rate, size=x.shape)
+        return x * mask / (1 - rate), mask  # this is inverted dropout
 
-    return inverted_dropout
+    return original_dropout
+
+
+def _as_pair(result, mode):
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise checks.Wrong(f"in mode={mode!r}, return a pair (out, mask), as dropout_forward does.")
+    return np.asarray(result[0], dtype=np.float64), result[1]
 
 
 @checks.exercise(
-    "03.1", "Write the inverted-dropout forward", solution=_solution_1, wrong_answer=_wrong_1
+    "03.1", "The original dropout, both modes", solution=_solution_1, wrong_answer=_wrong_1
 )
 def check_1(answer):
-    """``answer`` is a function ``inverted_dropout(x, mask, rate)`` (training mode)."""
+    """``answer`` is ``original_dropout(x, rate, mode, rng) -> (out, mask)``."""
     if not callable(answer):
-        raise checks.Wrong("answer with a function inverted_dropout(x, mask, rate).")
+        raise checks.Wrong("answer with a function original_dropout(x, rate, mode, rng).")
     rng = np.random.default_rng(3)
-    for rate in (0.25, 0.5, 0.8, 0.0):
-        x = rng.standard_normal((4, 6))
-        mask = rng.binomial(1, 1 - rate, size=x.shape)
-        got = np.asarray(answer(x.copy(), mask.copy(), rate), dtype=np.float64)
-        if got.shape != x.shape:
-            raise checks.Wrong(
-                f"the output must have the input's shape {x.shape}, got {got.shape}."
-            )
-        if np.allclose(got, x * mask / (1 - rate)):
-            continue
-        if np.allclose(got, x * mask):
-            raise checks.Wrong(
-                "the kept units must also be divided by 1 - rate, or the average output "
-                "shrinks to (1 - rate) * x."
-            )
-        if np.allclose(got, x * mask * (1 - rate)):
-            raise checks.Wrong(
-                "multiplying by (1 - rate) is the old form's test-time scaling; inverted "
-                "dropout divides the kept units by (1 - rate) during training."
-            )
-        if np.allclose(got, x * (1 - mask) / (1 - rate)):
-            raise checks.Wrong("a mask entry of 1 means 'keep': keep x where mask == 1.")
-        raise checks.Wrong(f"with rate={rate}, the output should be x * mask / (1 - rate).")
-    return "kept units are divided by 1 - rate, so the average activation stays x."
+    rate = 0.3
+    x = rng.uniform(0.5, 2.0, size=(400, 50))
+    out, mask = _as_pair(answer(x.copy(), rate, "train", np.random.default_rng(7)), "train")
+    if mask is None or np.shape(mask) != x.shape:
+        raise checks.Wrong(f"in training, return the mask you drew, shape {x.shape}.")
+    mask = np.asarray(mask)
+    if not np.all((mask == 0) | (mask == 1)):
+        raise checks.Wrong("the mask must hold only 0s (drop) and 1s (keep): rng.binomial(1, ...).")
+    if out.shape != x.shape:
+        raise checks.Wrong(f"the output must have the input's shape {x.shape}, got {out.shape}.")
+    dropped = 1 - mask.mean()
+    if abs(dropped - (1 - rate)) < 0.05:
+        raise checks.Wrong(
+            f"your mask dropped {dropped:.0%} of the units with rate = {rate}. "
+            "rng.binomial(1, p) gives 1 with probability p, and 1 means keep: p = 1 - rate."
+        )
+    if abs(dropped - rate) > 0.05:
+        raise checks.Wrong(
+            f"your mask dropped {dropped:.0%} of the units; with rate = {rate} it should drop "
+            "about 30%. Draw it with rng.binomial(1, 1 - rate, size=x.shape)."
+        )
+    if np.allclose(out, x * mask / (1 - rate)):
+        raise checks.Wrong(
+            "in training you divided the kept units by 1 - rate: that is inverted dropout. "
+            "The original form keeps them as they are and scales at inference instead."
+        )
+    if not np.allclose(out, x * mask):
+        raise checks.Wrong("in training, the output is x where the mask is 1 and 0 where it is 0.")
+    test_out, test_mask = _as_pair(answer(x.copy(), rate, "test", np.random.default_rng(8)), "test")
+    if test_mask is not None:
+        raise checks.Wrong("in test mode nothing is dropped: return None as the mask.")
+    if np.allclose(test_out, x):
+        raise checks.Wrong(
+            "at inference the original form does not pass x through unchanged: the training "
+            f"average of a unit is (1 - rate) * x, so multiply by 1 - rate = {1 - rate:g}."
+        )
+    if not np.allclose(test_out, x * (1 - rate)):
+        raise checks.Wrong("at inference, every unit is on and multiplied by 1 - rate.")
+    return (
+        "training keeps each unit with probability 1 - rate, unscaled; inference scales every "
+        "unit by 1 - rate, its training average."
+    )
 
 
 # --------------------------------------------------------------------------- 03.2
 
 
+def _solution_2():
+    return 3.0 / (1 - 0.25)  # kept units are divided by 1 - rate: 4.0
+
+
+def _wrong_2():
+    return 3.0 * (1 - 0.25)  # the original form's test-time scaling: 2.25
+
+
 @checks.exercise(
     "03.2",
     "The 1/(1-rate) factor with a number",
-    solution=lambda: 4.0,
-    wrong_answer=lambda: 2.25,
+    solution=_solution_2,
+    wrong_answer=_wrong_2,
 )
 def check_2(answer):
     """A unit outputs 3.0 and rate = 0.25: its training-time output when it is kept."""
@@ -97,18 +136,24 @@ def check_2(answer):
 
 # --------------------------------------------------------------------------- 03.3
 
-
-def _best_rate() -> float:
-    sweep = _dropout.rate_sweep()
-    return min(sweep, key=lambda r: sweep[r]["val_loss"])
-
-
 VAL_LOSS_TOLERANCE = 0.02
 
 
-@checks.exercise("03.3", "Pick a rate", solution=_best_rate, wrong_answer=lambda: 0.0)
+def _solution_3():
+    sweep = _dropout.rate_sweep()
+    lowest = min(s["val_loss"] for s in sweep.values())
+    # the mildest rate that does about as well as the best one
+    return min(r for r, s in sweep.items() if s["val_loss"] <= lowest + 0.02)
+
+
+def _wrong_3():
+    sweep = _dropout.rate_sweep()
+    return min(sweep, key=lambda r: sweep[r]["val_loss"])  # the lowest, not the mildest
+
+
+@checks.exercise("03.3", "Pick a rate", solution=_solution_3, wrong_answer=_wrong_3)
 def check_3(answer):
-    """``answer`` is the rate of ``dropout.rate_sweep()`` you would pick."""
+    """``answer``: the smallest rate of the sweep within 0.02 of the lowest validation loss."""
     sweep = _dropout.rate_sweep()
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
         raise checks.Wrong(f"answer with one of the rates of the sweep: {sorted(sweep)}.")
@@ -116,54 +161,75 @@ def check_3(answer):
     if not matches:
         raise checks.Wrong(f"pick one of the rates of the sweep: {sorted(sweep)}.")
     rate = matches[0]
-    best = min(sweep, key=lambda r: sweep[r]["val_loss"])
-    picked, top = sweep[rate], sweep[best]
-    if picked["val_loss"] <= top["val_loss"] + VAL_LOSS_TOLERANCE:
+    lowest = min(s["val_loss"] for s in sweep.values())
+    close = sorted(r for r, s in sweep.items() if s["val_loss"] <= lowest + VAL_LOSS_TOLERANCE)
+    picked = sweep[rate]["val_loss"]
+    if rate == close[0]:
         return (
-            f"rate {rate:g} has a validation loss of {picked['val_loss']:.3f}, "
-            f"within {VAL_LOSS_TOLERANCE} of the best ({top['val_loss']:.3f})."
+            f"rate {rate:g}: validation loss {picked:.3f}, within {VAL_LOSS_TOLERANCE} of the "
+            f"lowest ({lowest:.3f}), and no smaller rate gets that close."
         )
-    if rate < best:
+    if rate in close:
+        where = (
+            "has the lowest validation loss"
+            if picked == lowest
+            else f"is within {VAL_LOSS_TOLERANCE} of the lowest validation loss"
+        )
         raise checks.Wrong(
-            f"with rate {rate:g} the model still over-fits: training loss "
-            f"{picked['loss']:.3f}, validation loss {picked['val_loss']:.3f}. Judge a rate by "
-            "the validation loss, not the training loss."
+            f"rate {rate:g} {where} ({picked:.3f}), but a smaller rate also gets within "
+            f"{VAL_LOSS_TOLERANCE} of {lowest:.3f}: the question asks for the smallest such rate."
         )
     raise checks.Wrong(
-        f"rate {rate:g} drops too much: the training loss ({picked['loss']:.3f}) is the "
-        f"highest of the sweep and the validation loss ({picked['val_loss']:.3f}) rose again: "
-        "the model under-fits."
+        f"rate {rate:g} has a validation loss of {picked:.3f}, more than "
+        f"{VAL_LOSS_TOLERANCE} above the lowest ({lowest:.3f}). Keep the rates whose "
+        "val_loss is at most the lowest + 0.02, then take the smallest of them."
     )
 
 
 # --------------------------------------------------------------------------- 03.4
 
+KEEP_PROB = 0.9
+
 
 def _solution_4():
     import keras
 
-    return keras.layers.Dropout(0.2)
+    return keras.layers.Dropout(1 - 0.9)  # rate = 1 - keep_prob
 
 
 def _wrong_4():
     import keras
 
-    return keras.layers.Dropout(0.8)
+    return keras.layers.Dropout(0.9)  # keep_prob used as the rate
 
 
 @checks.exercise(
     "03.4", "From keep_prob to a Keras layer", solution=_solution_4, wrong_answer=_wrong_4
 )
 def check_4(answer):
-    """``answer`` is the Keras 3 layer for a TF1 hidden layer that kept units with 0.8."""
-    rate = getattr(answer, "rate", None)
-    if type(answer).__name__ != "Dropout" or rate is None:
+    """``answer`` is the Keras 3 layer for a TF1 hidden layer fed ``keep_prob = 0.9``."""
+    import keras
+
+    from course_utils import layers as _layers
+
+    if isinstance(answer, _layers.Dropout):
+        raise checks.Wrong(
+            "that is the course's NumPy layer (course_utils.layers.Dropout); "
+            "answer with the Keras one, keras.layers.Dropout(...)."
+        )
+    if not isinstance(answer, keras.layers.Dropout):
         raise checks.Wrong("answer with a Keras layer: keras.layers.Dropout(...).")
-    if abs(float(rate) - 0.2) < 1e-9:
-        return "rate = 1 - keep_prob = 0.2; the training flag replaces the placeholder."
-    if abs(float(rate) - 0.8) < 1e-9:
+    rate = float(answer.rate)
+    if abs(rate - (1 - KEEP_PROB)) < 1e-9:
+        return (
+            f"rate = 1 - keep_prob = {1 - KEEP_PROB:.1f}; the training flag replaces the "
+            "placeholder."
+        )
+    if abs(rate - KEEP_PROB) < 1e-9:
         raise checks.Wrong(
             "keep_prob is the fraction kept; Keras's rate is the fraction dropped, "
             "so rate = 1 - keep_prob."
         )
-    raise checks.Wrong("the old layer kept 80% of its units; how many does it drop?")
+    raise checks.Wrong(
+        f"the old layer kept {KEEP_PROB:.0%} of its units; what fraction does it drop?"
+    )
