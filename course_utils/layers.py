@@ -65,7 +65,9 @@ class Dense(Layer):
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"Dense expects input of shape (N, {self.in_features}), got {x.shape}")
         self._x = x
-        return x @ self.params["W"] + self.params["b"]
+        out = x @ self.params["W"]
+        out += self.params["b"]  # in place: no second (N, H) temporary to allocate
+        return out
 
     def backward(self, dout):
         W = self.params["W"]

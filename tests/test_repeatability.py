@@ -1,0 +1,46 @@
+"""Determinism is a correctness property: every notebook, run twice in fresh kernels,
+prints the same text (stdout, results and errors; images, widget views, durations and
+cells marked ``# NBVAL_IGNORE_OUTPUT`` left out).
+
+To stay cheap, the two runs of a notebook go at the same time, each pinned to its own
+core with ``CPU_LIMIT=1`` (as on Binder), with the Agg backend and nbval's markers
+honoured, as in the nbval run. The comparison is the one ``benchmarks/run.py`` reports.
+"""
+
+import asyncio
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_benchmarks():
+    """benchmarks/run.py as a module (benchmarks/ is a folder of scripts, not a package)."""
+    if "course_benchmarks" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "course_benchmarks", ROOT / "benchmarks" / "run.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["course_benchmarks"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["course_benchmarks"]
+
+
+bench = _load_benchmarks()
+NOTEBOOKS = bench.find_notebooks()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_two_runs_print_the_same(path):
+    first, second = asyncio.run(
+        bench.run_pair_async(path, timeout=600, nbval_markers=True, mpl_backend="Agg")
+    )
+    for run in (first, second):
+        assert run.status == "ok", f"{path.name} did not run ({run.cores}): {run.error}"
+    differences = bench.compare_outputs(first.outputs, second.outputs)
+    assert not differences, f"{path.name} printed different text on a second run:\n" + "\n".join(
+        differences
+    )
