@@ -2,30 +2,16 @@
 time out; its table, JSON and exit code; the output comparison used for repeatability."""
 
 import asyncio
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from benchmarks import run as bench
+
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def _load_benchmarks():
-    """benchmarks/run.py as a module (benchmarks/ is a folder of scripts, not a package)."""
-    if "course_benchmarks" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "course_benchmarks", ROOT / "benchmarks" / "run.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["course_benchmarks"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["course_benchmarks"]
-
-
-bench = _load_benchmarks()
 
 META = {
     "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},

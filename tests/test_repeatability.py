@@ -8,28 +8,15 @@ honoured, as in the nbval run. The comparison is the one ``benchmarks/run.py`` r
 """
 
 import asyncio
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
+from benchmarks import run as bench
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load_benchmarks():
-    """benchmarks/run.py as a module (benchmarks/ is a folder of scripts, not a package)."""
-    if "course_benchmarks" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "course_benchmarks", ROOT / "benchmarks" / "run.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["course_benchmarks"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["course_benchmarks"]
-
-
-bench = _load_benchmarks()
 NOTEBOOKS = bench.find_notebooks()
 
 

@@ -1,0 +1,1 @@
+"""The course's benchmarks; run them with `python3 benchmarks/run.py` (see README.md)."""
