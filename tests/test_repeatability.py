@@ -8,14 +8,10 @@ honoured, as in the nbval run. The comparison is the one ``benchmarks/run.py`` r
 """
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
 from benchmarks import run as bench
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 NOTEBOOKS = bench.find_notebooks()
 
