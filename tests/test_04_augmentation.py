@@ -420,3 +420,71 @@ def test_widget_redraws_when_a_slider_moves():
     assert not np.array_equal(plotting.figure_to_array(w.figure), before)
     w.controls["blur"].value = 2
     assert w.redraws == redraws + 2
+
+
+# ------------------------------------------------------------ exercise hints
+def _hint(result):
+    assert result.status == "wrong", result
+    return result.message
+
+
+def test_exercise_1_hints_negative_and_off_frame_shifts():
+    from course_utils.exercises import nb04
+
+    solution = nb04._shift_solution()
+    # the cases go beyond the notebook's one-row-down example
+    assert any(dy < 0 or dx < 0 for dy, dx in nb04.SHIFT_CASES)
+    assert any(abs(dy) >= 8 or abs(dx) >= 8 for dy, dx in nb04.SHIFT_CASES)
+    x = np.random.default_rng(0).uniform(size=(2, 8, 8))
+    for dy, dx in nb04.SHIFT_CASES:
+        np.testing.assert_array_equal(solution(x, dy, dx), A.shift(x, dy, dx))
+
+    def no_clamp(images, dy, dx):  # right for shifts inside the frame only
+        return solution(images, dy, dx) if max(abs(dy), abs(dx)) < 8 else images * 0 + 1
+
+    assert "all zeros" in _hint(nb04.check_1(no_clamp))
+    assert "negative shift" in _hint(nb04.check_1(nb04._shift_wrong()))
+
+    def backwards(images, dy, dx):
+        return solution(images, -dy, -dx)
+
+    assert "wrong way" in _hint(nb04.check_1(backwards))
+
+
+def test_exercise_2_accepts_either_answer_only_where_it_is_debatable():
+    from course_utils.exercises import nb04
+
+    right = nb04._labels_solution()
+    debatable = {"flip top-bottom", "rotate 90 degrees", "rotate 180 degrees"}
+    assert debatable.isdisjoint(right["photos"])
+    assert nb04.check_2({"digits": right["digits"], "photos": right["photos"] | debatable})
+    # transforms the notebook never discussed decide the answer for digits
+    for name in (
+        "flip top-bottom",
+        "rotate 90 degrees",
+        "keep one corner (a quarter of the image)",
+    ):
+        result = nb04.check_2({"digits": right["digits"] | {name}, "photos": right["photos"]})
+        assert name in _hint(result)
+    photos_without_flip = right["photos"] - {"flip left-right"}
+    assert "mirror" in _hint(
+        nb04.check_2({"digits": right["digits"], "photos": photos_without_flip})
+    )
+
+
+def test_exercise_3_radius_and_the_courses_rule_of_thumb():
+    from course_utils.exercises import nb04
+
+    radius_for = nb04._radius_solution()
+    # the hand-checked case: sigma 1 needs radius 2 for 99% (99.09%), radius 1 holds 94%
+    assert radius_for(1.0, 0.99) == 2
+    assert nb04.kernel_mass(1.0, 1) < 0.99 <= nb04.kernel_mass(1.0, 2)
+    # the success message claims ceil(3 sigma) keeps at least 99.7% for every sigma
+    sigmas = np.linspace(0.05, 20, 800)
+    assert min(nb04.kernel_mass(s, int(np.ceil(3 * s))) for s in sigmas) >= 0.997
+    # and the normalized course kernel is the truncated Gaussian
+    k = A.gaussian_kernel(1.0, 2)
+    assert abs(k.sum() - 1) < 1e-12
+    assert "smallest" in _hint(nb04.check_3(lambda s, m: int(np.ceil(3 * s))))
+    assert "less than" in _hint(nb04.check_3(lambda s, m: 0))
+    assert "int" in _hint(nb04.check_3(lambda s, m: float(radius_for(s, m))))

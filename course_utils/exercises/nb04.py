@@ -1,8 +1,8 @@
 """Exercises of notebook 04: data augmentation.
 
-* 04.1 — a whole-pixel shift with slicing, no interpolation.
+* 04.1 — a whole-pixel shift with slicing, in any direction and by any amount.
 * 04.2 — which transforms keep the label, for digits and for photos.
-* 04.3 — a normalized Gaussian kernel.
+* 04.3 — how wide a Gaussian blur kernel must be.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ def _shift_solution():
         images = np.asarray(images, dtype=np.float64)
         out = np.zeros_like(images)
         h, w = images.shape[1:]
-        # rows [0, h - dy) of the input land on rows [dy, h) of the output (dy >= 0)
+        dy, dx = max(-h, min(h, dy)), max(-w, min(w, dx))  # beyond the frame: nothing stays
+        # output row r holds input row r - dy; keep the rows where both exist
         src_r = slice(max(0, -dy), h - max(0, dy))
         dst_r = slice(max(0, dy), h - max(0, -dy))
         src_c = slice(max(0, -dx), w - max(0, dx))
@@ -33,7 +34,12 @@ def _shift_solution():
 
 def _shift_wrong():
     def shift_pixels(images, dy, dx):
-        return np.roll(np.asarray(images, dtype=np.float64), (dy, dx), axis=(1, 2))
+        # the notebook's one-row example, written for positive shifts only
+        images = np.asarray(images, dtype=np.float64)
+        out = np.zeros_like(images)
+        h, w = images.shape[1:]
+        out[:, dy:, dx:] = images[:, : h - dy, : w - dx]
+        return out
 
     return shift_pixels
 
@@ -42,14 +48,50 @@ def _some_images():
     return np.random.default_rng(4).uniform(0, 1, (3, 8, 8))
 
 
+#: (dy, dx) pairs the checker tries: down/right, up/left, mixed, and off the frame
+SHIFT_CASES = [
+    (0, 0),
+    (1, 0),
+    (2, 2),
+    (0, -2),
+    (-1, 3),
+    (-3, -1),
+    (5, -6),
+    (8, 0),
+    (0, -9),
+    (-20, 20),
+]
+
+
 @checks.exercise("04.1", "A whole-pixel shift", solution=_shift_solution, wrong_answer=_shift_wrong)
 def check_1(shift_pixels):
     """``shift_pixels(images, dy, dx)`` must equal ``augment.shift`` for whole-pixel steps."""
     if not callable(shift_pixels):
         raise checks.Wrong("pass your function itself: check_1(shift_pixels), without ().")
     x = _some_images()
-    for dy, dx in [(0, 0), (1, 0), (0, -2), (-1, 3), (2, 2)]:
-        got = np.asarray(shift_pixels(x.copy(), dy, dx), dtype=np.float64)
+    for dy, dx in SHIFT_CASES:
+        where = f"for dy={dy}, dx={dx} (images of 8x8)"
+        off_frame = abs(dy) >= 8 or abs(dx) >= 8
+        try:
+            got = np.asarray(shift_pixels(x.copy(), dy, dx), dtype=np.float64)
+        except NotImplementedError:
+            raise
+        except Exception as exc:
+            if off_frame:
+                extra = (
+                    " A shift by the image's size or more moves everything out of the frame: "
+                    "the result is all zeros."
+                )
+            elif dy < 0 or dx < 0:
+                extra = (
+                    " For a negative shift the content moves up or left: which rows and "
+                    "columns of the input stay in the frame, and where do they land?"
+                )
+            else:
+                extra = ""
+            raise checks.Wrong(
+                f"{where} your function raised {type(exc).__name__}: {exc}.{extra}"
+            ) from None
         if got.shape != x.shape:
             raise checks.Wrong(f"the result must keep the shape {x.shape}, got {got.shape}.")
         expected = augment.shift(x, dy, dx)
@@ -62,11 +104,22 @@ def check_1(shift_pixels):
             )
         if np.allclose(got, augment.shift(x, -dy, -dx)):
             raise checks.Wrong(
-                f"for dy={dy}, dx={dx} the content moved the wrong way: positive dy moves "
-                "it down (to larger row numbers), positive dx to the right."
+                f"{where} the content moved the wrong way: positive dy moves it down (to "
+                "larger row numbers), positive dx to the right."
+            )
+        if off_frame:
+            raise checks.Wrong(
+                f"{where} nothing stays in the frame, so the result must be all zeros. "
+                "Python slices with a negative end count from the end: clamp the shift first."
+            )
+        if dy < 0 or dx < 0:
+            raise checks.Wrong(
+                f"{where} your result is wrong. For a negative shift the content moves up or "
+                "left: output row r still holds input row r - dy, which is now below r. Which "
+                "rows of the input stay in the frame, and where do they land?"
             )
         raise checks.Wrong(
-            f"for dy={dy}, dx={dx} your result differs from the inverse-map shift. "
+            f"{where} your result differs from the inverse-map shift. "
             "Output row r must hold input row r - dy (0 where that row does not exist)."
         )
     return "whole-pixel shifts need no interpolation: they copy pixels, exactly."
@@ -74,24 +127,54 @@ def check_1(shift_pixels):
 
 # ------------------------------------------------------------------------- 04.2
 
-TRANSFORMS = (
-    "flip left-right",
-    "rotate 10 degrees",
-    "rotate 180 degrees",
-    "shift 1 pixel",
-    "zoom 1.1x",
-    "slight blur",
-)
-_DIGITS_KEEP = {"rotate 10 degrees", "shift 1 pixel", "zoom 1.1x", "slight blur"}
-_PHOTOS_KEEP = set(TRANSFORMS)
+#: (keeps the label of a digit?, keeps the label of a cat-or-dog photo?); None: either answer
+_VERDICTS = {
+    "shift 1 pixel": (True, True),
+    "rotate 10 degrees": (True, True),
+    "zoom 1.1x": (True, True),
+    "slight blur": (True, True),
+    "more contrast": (True, True),
+    "flip left-right": (False, True),
+    "flip top-bottom": (False, None),
+    "rotate 90 degrees": (False, None),
+    "rotate 180 degrees": (False, None),
+    "keep one corner (a quarter of the image)": (False, False),
+}
+TRANSFORMS = tuple(_VERDICTS)
+
+_DIGIT_HINTS = {
+    "flip left-right": "mirror a 2, a 3 or a 7: it is no longer a digit anyone writes.",
+    "flip top-bottom": "flip a 2, a 4 or a 7 top to bottom: would you still read the same digit?",
+    "rotate 90 degrees": "turn a 1 by 90 degrees: it becomes a dash. No one writes a 7 lying down.",
+    "rotate 180 degrees": "turn a 6 by 180 degrees: what digit does it show now?",
+    "keep one corner (a quarter of the image)": (
+        "a quarter of an 8x8 digit is a 4x4 patch: a stroke or two. Can you tell a 3 from "
+        "an 8 by one corner?"
+    ),
+}
+_PHOTO_HINTS = {
+    "flip left-right": (
+        "a cat seen in a mirror is still a cat: left-right flips are the most common "
+        "augmentation for photos."
+    ),
+    "keep one corner (a quarter of the image)": (
+        "one corner of a photo is often only floor or sofa: the animal may not be in it at "
+        "all. (Crops that keep most of the image are a standard augmentation.)"
+    ),
+}
 
 
 def _labels_solution():
-    return {"digits": set(_DIGITS_KEEP), "photos": set(_PHOTOS_KEEP)}
+    return {
+        "digits": {name for name, (d, _) in _VERDICTS.items() if d},
+        "photos": {name for name, (_, p) in _VERDICTS.items() if p},
+    }
 
 
 def _labels_wrong():
-    return {"digits": set(TRANSFORMS) - {"rotate 180 degrees"}, "photos": set(_PHOTOS_KEEP)}
+    answer = _labels_solution()
+    answer["digits"].add("flip top-bottom")  # a 0, 1, 3 or 8 survives it; most digits do not
+    return answer
 
 
 @checks.exercise(
@@ -112,77 +195,103 @@ def check_2(answer):
         unknown = chosen[task] - set(TRANSFORMS)
         if unknown:
             raise checks.Wrong(f"unknown names {sorted(unknown)}; use names from TRANSFORMS.")
-    digits, photos = chosen["digits"], chosen["photos"]
-    if "flip left-right" in digits:
-        raise checks.Wrong(
-            "mirror a 2, a 3 or a 7: it is no longer a digit anyone writes. A left-right flip "
-            "breaks the label of most digits."
-        )
-    if "rotate 180 degrees" in digits:
-        raise checks.Wrong("turn a 6 by 180 degrees: what digit does it show now?")
-    if digits != _DIGITS_KEEP:
-        missing = sorted(_DIGITS_KEEP - digits)
-        raise checks.Wrong(
-            f"for digits, small changes keep the label too: think again about {missing}."
-        )
-    if "flip left-right" not in photos:
-        raise checks.Wrong(
-            "a cat seen in a mirror is still a cat: left-right flips are the most common "
-            "augmentation for photos."
-        )
-    if photos != _PHOTOS_KEEP:
-        missing = sorted(_PHOTOS_KEEP - photos)
-        raise checks.Wrong(
-            f"for photos of cats and dogs, ask only whether the animal changes: {missing} "
-            "do not change it (an upside-down cat is still a cat, though such photos are rare)."
-        )
-    return "what keeps a label depends on the task, so the augmentation must, too."
+    for column, task in enumerate(("digits", "photos")):
+        hints = _DIGIT_HINTS if task == "digits" else _PHOTO_HINTS
+        for name, verdicts in _VERDICTS.items():
+            keeps = verdicts[column]
+            if keeps is False and name in chosen[task]:
+                raise checks.Wrong(f"{task}, {name!r}: {hints[name]}")
+        missing = sorted(n for n, v in _VERDICTS.items() if v[column] and n not in chosen[task])
+        if missing:
+            hint = _PHOTO_HINTS.get(missing[0], "") if task == "photos" else ""
+            raise checks.Wrong(
+                hint
+                or f"for {task}, small changes keep the label too: think again about {missing}."
+            )
+    debatable = [n for n, (_, p) in _VERDICTS.items() if p is None]
+    return (
+        "what keeps a label depends on the task, so the augmentation must, too. For photos, "
+        f"{', '.join(debatable)} were accepted either way: an upside-down cat is still a cat, "
+        "but such photos are rare, so these copies teach little about the test photos."
+    )
 
 
 # ------------------------------------------------------------------------- 04.3
 
 
-def _kernel_solution():
-    def kernel(sigma, radius):
-        i = np.arange(-radius, radius + 1)
-        k = np.exp(-(i**2) / (2 * sigma**2))
-        return k / k.sum()
+def kernel_mass(sigma: float, radius: int) -> float:
+    """The share of a Gaussian's weights exp(-i**2 / (2 sigma**2)) that offsets -radius..radius
+    hold, out of all integers (offsets up to +-1000 stand for all of them)."""
+    i = np.arange(-1000, 1001)
+    w = np.exp(-(i**2) / (2 * sigma**2))
+    return float(w[np.abs(i) <= radius].sum() / w.sum())
 
-    return kernel
+
+def _radius_solution():
+    def radius_for(sigma, mass):
+        i = np.arange(-1000, 1001)
+        w = np.exp(-(i**2) / (2 * sigma**2))
+        total = w.sum()
+        radius = 0
+        while w[np.abs(i) <= radius].sum() < mass * total:
+            radius += 1
+        return radius
+
+    return radius_for
 
 
-def _kernel_wrong():
-    def kernel(sigma, radius):
-        i = np.arange(-radius, radius + 1)
-        return np.exp(-(i**2) / (2 * sigma**2))
+def _radius_wrong():
+    def radius_for(sigma, mass):
+        return int(np.ceil(3 * sigma))  # the course's rule of thumb, whatever the mass
 
-    return kernel
+    return radius_for
+
+
+#: (sigma, mass) pairs the checker tries, and the answers it expects are computed
+RADIUS_CASES = [(1.0, 0.99), (0.5, 0.99), (2.0, 0.95), (3.0, 0.999), (0.3, 0.9), (1.5, 0.9)]
 
 
 @checks.exercise(
-    "04.3", "A normalized Gaussian kernel", solution=_kernel_solution, wrong_answer=_kernel_wrong
+    "04.3",
+    "How wide must a Gaussian kernel be?",
+    solution=_radius_solution,
+    wrong_answer=_radius_wrong,
 )
-def check_3(kernel):
-    """``kernel(sigma, radius)`` must equal ``augment.gaussian_kernel(sigma, radius)``."""
-    if not callable(kernel):
-        raise checks.Wrong("pass your function itself: check_3(kernel), without ().")
-    for sigma, radius in [(1.0, 3), (0.5, 2), (2.0, 4), (0.8, 1)]:
-        got = np.asarray(kernel(sigma, radius), dtype=np.float64)
-        expected = augment.gaussian_kernel(sigma, radius)
-        if got.shape != expected.shape:
+def check_3(radius_for):
+    """``radius_for(sigma, mass)``: the smallest radius whose kernel keeps ``mass`` of the
+    Gaussian's weight."""
+    if not callable(radius_for):
+        raise checks.Wrong("pass your function itself: check_3(radius_for), without ().")
+    solve = _radius_solution()
+    for sigma, mass in RADIUS_CASES:
+        got = radius_for(sigma, mass)
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
             raise checks.Wrong(
-                f"kernel({sigma}, {radius}) must have 2 * radius + 1 = {len(expected)} "
-                f"weights, got shape {got.shape}."
+                f"radius_for({sigma}, {mass}) must return a whole number of pixels (an int), "
+                f"got {got!r}."
             )
-        if np.allclose(got, expected):
+        right = solve(sigma, mass)
+        if got == right:
             continue
-        if not np.isclose(got.sum(), 1.0):
+        if got < 0:
+            raise checks.Wrong(f"radius_for({sigma}, {mass}) returned {got}; a radius is >= 0.")
+        kept = kernel_mass(sigma, int(got))
+        span = f"offsets -{got}..{got} hold" if got else "offset 0 alone holds"
+        if kept < mass:
             raise checks.Wrong(
-                f"the weights of kernel({sigma}, {radius}) sum to {got.sum():.3f}; divide by "
-                "their sum so they add up to 1, or the blur makes the image brighter."
+                f"radius_for({sigma}, {mass}) returned {got}, but {span} only {kept:.2%} of "
+                f"the weight, less than {mass:.1%}."
             )
-        raise checks.Wrong(
-            f"kernel({sigma}, {radius}) has the wrong shape of curve: weight i is "
-            "exp(-i**2 / (2 * sigma**2)) for i = -radius .. radius, before normalizing."
-        )
-    return "the weights sum to 1, so a blur moves ink around without adding or removing any."
+        hint = f"radius_for({sigma}, {mass}) returned {got}: {span} {kept:.2%}, enough, "
+        hint += "but a smaller radius is enough too: the smallest one is asked for."
+        if got == int(np.ceil(3 * sigma)):
+            hint += (
+                " (3 sigma is a rule of thumb for 99.7%; this asks for the given mass, and the "
+                "kernel has weights only at whole offsets: sum those.)"
+            )
+        raise checks.Wrong(hint)
+    return (
+        "a wider kernel costs time and changes almost nothing. The course's radius, "
+        "ceil(3 * sigma), keeps at least 99.7% of the weight for every sigma; before "
+        "normalizing, the rest is simply cut off."
+    )
