@@ -829,7 +829,8 @@ def rescaling_search(
         problem: From :func:`make_problem`.
         optimizer: 'sgd' or 'adam' (Adam for the decay run means AdamW).
         weight_decay: The decoupled decay, > 0.
-        factors: Multiples of the SGD-equivalent L2 strength to try, each > 0.
+        factors: Multiples of the SGD-equivalent L2 strength to try, each >= 0
+            (0: no penalty at all, the baseline).
         steps: Full-batch steps, >= 1.
         learning_rate: :data:`WD_SGD_LR` for SGD and :data:`WD_ADAM_LR` for Adam by default.
         width: Hidden units. seed: Seed of the starting weights.
@@ -844,7 +845,7 @@ def rescaling_search(
     steps = _validate.integer("steps", steps, low=1)
     if learning_rate is None:
         learning_rate = WD_SGD_LR if optimizer == "sgd" else WD_ADAM_LR
-    factors = [_validate.number("factor", c, low=0, low_open=True) for c in factors]
+    factors = [_validate.number("factor", c, low=0) for c in factors]
     if not factors:
         raise ValueError("factors must hold at least one number")
     start = _start_model(problem, width, seed).get_weights()
@@ -860,7 +861,8 @@ def rescaling_search(
     reference = run(cls(learning_rate, weight_decay=wd), None)
     result = {}
     for c in factors:
-        weights = run(cls(learning_rate), _regularizers.L2(c * equivalent_l2(wd)))
+        penalty = _regularizers.L2(c * equivalent_l2(wd)) if c > 0 else None  # c = 0: none
+        weights = run(cls(learning_rate), penalty)
         result[c] = max(
             float(np.max(np.abs(a - b))) for a, b in zip(weights, reference, strict=True)
         )

@@ -170,10 +170,11 @@ def test_sgd_weight_decay_equals_l2_one_step_and_many_steps():
 
 def test_no_l2_strength_reproduces_adamw_but_one_reproduces_sgd_decay():
     problem = combined.make_problem()
-    sgd = combined.rescaling_search(problem, "sgd", factors=(0.5, 1.0, 2.0), steps=30)
-    adam = combined.rescaling_search(problem, "adam", factors=(0.1, 1.0, 10.0), steps=30)
-    assert sgd[1.0] < 1e-12 and min(sgd[0.5], sgd[2.0]) > 1e-3
-    assert min(adam.values()) > 0.1
+    sgd = combined.rescaling_search(problem, "sgd", factors=(0, 0.5, 1.0, 2.0), steps=30)
+    adam = combined.rescaling_search(problem, "adam", factors=(0, 0.1, 1.0, 10.0), steps=30)
+    assert sgd[1.0] < 1e-12 and min(sgd[0], sgd[0.5], sgd[2.0]) > 1e-3
+    # under Adam, every L2 strength lands further from AdamW than no penalty at all (c = 0)
+    assert min(adam[c] for c in (0.1, 1.0, 10.0)) > 0.1 > 2 * adam[0] > 0
 
 
 def test_adam_toy_idle_weight_ignores_the_strength():
@@ -198,6 +199,8 @@ def test_step_functions_check_their_arguments():
         combined.equivalent_l2(-1)
     with pytest.raises(ValueError, match="optimizer must be one of"):
         combined.rescaling_search(combined.make_problem(), "rmsprop")
+    with pytest.raises(ValueError, match="factor must be"):
+        combined.rescaling_search(combined.make_problem(), "adam", factors=(1.0, -0.5))
 
 
 # ---------------------------------------------------------------- the comparison
@@ -329,3 +332,59 @@ def test_biases_helper_and_kernel_norm():
     training.fit(model, x, y, loss="cross_entropy", optimizer=opt, epochs=1)
     assert opt.uses_weight_decay(model.layers[0].params["W"])
     assert not opt.uses_weight_decay(model.layers[0].params["b"])
+
+
+# ---------------------------------------------------------------- exercise claims
+def test_exercise_1_textbook_lambda_gives_the_same_sgd_steps_both_ways():
+    from course_utils.exercises import nb06
+
+    answer = nb06._solution_1()
+    rng = np.random.default_rng(0)
+    w, g = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
+    lam, lr = nb06._LAMBDA_1, nb06._LR_1
+    textbook = w - lr * (g + lam * w)  # SGD on L + (lambda / 2) * sum(w**2)
+    np.testing.assert_allclose(combined.sgd_l2_step(w, g, lr, answer["l2"]), textbook)
+    np.testing.assert_allclose(combined.sgd_decay_step(w, g, lr, answer["weight_decay"]), textbook)
+
+
+def test_exercise_2_matches_the_optimizer_and_momentum_breaks_the_equivalence():
+    from course_utils.exercises import nb06
+
+    step = nb06._solution_2()
+    lr, mu, wd = 0.1, 0.9, 0.2
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((4, 3))
+    w_ours, m, w_opt = w.copy(), np.zeros_like(w), w.copy()
+    opt = optim.SGD(lr, mu, weight_decay=wd)
+    for _ in range(5):  # several steps, so the velocity is not zero
+        g = rng.standard_normal((4, 3))
+        w_ours, m = step(w_ours, m, g, lr, mu, wd)
+        opt.step([w_opt], [g])
+    np.testing.assert_allclose(w_ours, w_opt, rtol=0, atol=1e-12)
+
+    # the success message: with momentum, L2(l2) and weight_decay = 2 * l2 part ways,
+    # while without momentum they stay equal
+    def run(momentum, decoupled, l2=0.05, steps=100):
+        r = np.random.default_rng(2)
+        x = w.copy()
+        o = optim.SGD(lr, momentum, weight_decay=2 * l2 if decoupled else None)
+        for _ in range(steps):
+            g = r.standard_normal(x.shape) * 0.1
+            o.step([x], [g if decoupled else g + 2 * l2 * x])
+        return x
+
+    assert np.abs(run(0.0, True) - run(0.0, False)).max() < 1e-12
+    assert np.abs(run(mu, True) - run(mu, False)).max() > 0.05
+
+
+def test_exercise_3_claims_about_idle_weights():
+    from course_utils.exercises import nb06
+
+    t = nb06._halving_steps()
+    law = 1 - nb06._LR_3 * nb06._WD_3
+    assert law**t <= 0.5 < law ** (t - 1)
+    # "Adam + L2 ... halves it in fewer than 600 steps, whatever l2"
+    for l2 in (1e-4, 2e-3, 1e-2):
+        idle = combined.adam_l2_vs_decay_toy(l2, learning_rate=nb06._LR_3, steps=700)
+        idle = idle["adam_l2"][:, 0]
+        assert 500 < int(np.argmax(idle <= 0.5)) < 600
