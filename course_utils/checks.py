@@ -110,6 +110,8 @@ def show_solution(exercise_id: str) -> str:
     import inspect
 
     if exercise_id not in REGISTRY:
+        load_all()  # the notebook may not have imported that exercise module yet
+    if exercise_id not in REGISTRY:
         raise ValueError(f"unknown exercise {exercise_id!r}; known: {sorted(REGISTRY)}")
     return inspect.getsource(REGISTRY[exercise_id].solution)
 

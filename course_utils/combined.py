@@ -506,7 +506,7 @@ class Comparison(NamedTuple):
     Attributes:
         runs: ``{technique name: [Run per seed]}``.
         mean: ``{technique name: {metric: mean over seeds}}`` for :data:`METRICS`.
-        std: The same, standard deviations over seeds.
+        std: The same, sample standard deviations over seeds (ddof = 1; 0 for one seed).
         seconds: Total wall-clock time.
     """
 
@@ -557,7 +557,10 @@ def compare(
         for name, rs in runs.items()
     }
     std = {
-        name: {m: float(np.std([getattr(r, m) for r in rs])) for m in METRICS}
+        name: {
+            m: float(np.std([getattr(r, m) for r in rs], ddof=1 if len(rs) > 1 else 0))
+            for m in METRICS
+        }
         for name, rs in runs.items()
     }
     return Comparison(runs, mean, std, time.perf_counter() - start)
@@ -575,7 +578,7 @@ def format_table(comparison: Comparison) -> str:
         f"{'technique':<16}{'train acc':>12}{'memorised':>12}"
         f"{'validation':>15}{'test':>15}{'epochs':>8}"
     )
-    lines = [f"accuracy in %, mean ± std over {n} seeds", head, "-" * len(head)]
+    lines = [f"accuracy in %, mean ± sample std over {n} seeds", head, "-" * len(head)]
     for name, m in comparison.mean.items():
         s = comparison.std[name]
 

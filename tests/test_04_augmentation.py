@@ -440,7 +440,7 @@ def test_exercise_1_hints_negative_and_off_frame_shifts():
         np.testing.assert_array_equal(solution(x, dy, dx), A.shift(x, dy, dx))
 
     def no_clamp(images, dy, dx):  # right for shifts inside the frame only
-        return solution(images, dy, dx) if max(abs(dy), abs(dx)) < 8 else images * 0 + 1
+        return solution(images, dy, dx) if max(abs(dy), abs(dx)) < 8 else np.ones_like(images)
 
     assert "all zeros" in _hint(nb04.check_1(no_clamp))
     assert "negative shift" in _hint(nb04.check_1(nb04._shift_wrong()))
@@ -449,6 +449,12 @@ def test_exercise_1_hints_negative_and_off_frame_shifts():
         return solution(images, -dy, -dx)
 
     assert "wrong way" in _hint(nb04.check_1(backwards))
+
+    def interpolates(images, dy, dx):  # right values, but blends in a neighbour with weight 0
+        return solution(images, dy, dx) + 0.0 * np.roll(images, 1, axis=2)
+
+    with np.errstate(invalid="ignore"):
+        assert "NaN" in _hint(nb04.check_1(interpolates))
 
 
 def test_exercise_2_accepts_either_answer_only_where_it_is_debatable():
@@ -485,6 +491,21 @@ def test_exercise_3_radius_and_the_courses_rule_of_thumb():
     # and the normalized course kernel is the truncated Gaussian
     k = A.gaussian_kernel(1.0, 2)
     assert abs(k.sum() - 1) < 1e-12
+    # "never narrower than radius_for(sigma, 0.997), at most one pixel wider"
+    for s in np.round(np.arange(0.1, 10.01, 0.1), 2):
+        assert 0 <= int(np.ceil(3 * s)) - radius_for(s, 0.997) <= 1, s
+    assert int(np.ceil(3 * 0.5)) == 2 and radius_for(0.5, 0.997) == 1
     assert "smallest" in _hint(nb04.check_3(lambda s, m: int(np.ceil(3 * s))))
+    assert "one too many" in _hint(nb04.check_3(lambda s, m: radius_for(s, m) + 1))
+
+    def one_sided(sigma, mass):  # offsets 0..R against the one-sided total
+        i = np.arange(0, 1001)
+        w = np.exp(-(i**2) / (2 * sigma**2))
+        r = 0
+        while w[: r + 1].sum() < mass * w.sum():
+            r += 1
+        return r
+
+    assert "less than" in _hint(nb04.check_3(one_sided))
     assert "less than" in _hint(nb04.check_3(lambda s, m: 0))
     assert "int" in _hint(nb04.check_3(lambda s, m: float(radius_for(s, m))))
