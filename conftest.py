@@ -1,13 +1,21 @@
 """Repository-wide pytest setup.
 
-Notebook cells run by nbval fail when they write anything to stderr: a warning, a
-TensorFlow log line or a stray traceback would confuse a learner, so the course keeps
-its output clean and this hook makes that a test.
+- Notebook cells run by nbval fail when they write anything to stderr: a warning, a
+  TensorFlow log line or a stray traceback would confuse a learner, so the course keeps
+  its output clean and this hook makes that a test.
+- nbval's cell time limit is the course's one (``course_utils.runner.cell_timeout``,
+  60 s): a stalled cell fails within a minute, naming its notebook and cell.
+- What nbval's run of each notebook printed is kept (``notebook_runs``), so that the
+  repeatability test compares it with one more run instead of running a notebook twice
+  more (``tests/test_repeatability.py``); that test runs last, after the browser tests,
+  whose run can be the second one.
 """
 
 import os
 
 import pytest
+
+from course_utils import runner
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
@@ -16,11 +24,76 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # and 10-30x faster on a busy machine (measured by three notebooks' authors).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+NBVAL_DEFAULT_CELL_TIMEOUT = 2000.0  # nbval's own default: 33 minutes
+
+
+class NotebookRuns:
+    """What each run of a notebook printed, by run kind ("nbval", "browser") and name.
+
+    Tests reach it through the ``notebook_runs`` fixture.
+    """
+
+    def __init__(self):
+        self._runs: dict[str, dict[str, dict]] = {}
+
+    def record(self, kind: str, name: str, cells: dict[int, str], complete: bool) -> None:
+        """Keep what a run of notebook ``name`` printed: ``{cell index: cell_text}``."""
+        run = self._runs.setdefault(kind, {}).setdefault(name, {"cells": {}, "complete": True})
+        run["cells"].update(cells)
+        run["complete"] = run["complete"] and complete
+
+    def get(self, kind: str, name: str) -> list[tuple[int, str]] | None:
+        """A complete recorded run as ``runner.text_outputs`` pairs, else None."""
+        run = self._runs.get(kind, {}).get(name)
+        if not run or not run["complete"]:
+            return None
+        return sorted(run["cells"].items())
+
+
+RUNS = pytest.StashKey[NotebookRuns]()
+
+
+def pytest_configure(config):
+    if config.pluginmanager.hasplugin("nbval"):
+        given = config.getoption("nbval_cell_timeout", None)
+        if given is None or float(given) == NBVAL_DEFAULT_CELL_TIMEOUT:
+            config.option.nbval_cell_timeout = runner.cell_timeout()
+    config.stash[RUNS] = NotebookRuns()
+
+
+@pytest.fixture(scope="session")
+def notebook_runs(pytestconfig) -> NotebookRuns:
+    """The printed text of this session's notebook runs (nbval's, the browser's)."""
+    return pytestconfig.stash[RUNS]
+
+
+def _nbval_cell(item):
+    """``(notebook name, cell index, marked)`` of an nbval item, or None for other tests."""
+    nb = getattr(getattr(item, "parent", None), "nb", None)
+    cell = getattr(item, "cell", None)
+    if nb is None or cell is None or not hasattr(item, "cell_num"):
+        return None
+    index = next(i for i, c in enumerate(nb.cells) if c is cell)
+    ignored = runner.markers(cell.source) & {"NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP"}
+    return item.parent.path.name, index, bool(ignored)
+
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    result = yield
+    where = _nbval_cell(item)
+    try:
+        result = yield
+    except pytest.skip.Exception:  # a cell marked # NBVAL_SKIP: nothing to compare
+        raise
+    except BaseException:
+        if where is not None:
+            item.config.stash[RUNS].record("nbval", where[0], {}, complete=False)
+        raise
     outputs = getattr(item, "test_outputs", None) or []
+    if where is not None:
+        name, index, ignored = where
+        text = {} if ignored else {index: runner.cell_text({"outputs": outputs})}
+        item.config.stash[RUNS].record("nbval", name, text, complete=True)
     stderr = [
         o.get("text", "")
         for o in outputs
@@ -33,3 +106,12 @@ def pytest_runtest_call(item):
             pytrace=False,
         )
     return result
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """The repeatability test last: after nbval's run and the browser's, which it reuses."""
+    last = [item for item in items if item.nodeid.startswith("tests/test_repeatability.py")]
+    if last:
+        chosen = set(map(id, last))
+        items[:] = [item for item in items if id(item) not in chosen] + last

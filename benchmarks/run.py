@@ -38,15 +38,11 @@ reported in the table but do not change the exit code.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import dataclasses
-import difflib
 import glob
 import itertools
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -67,47 +63,12 @@ BUDGET_PEAK_MB = 1024.0
 BUDGET_KERAS_RATIO = 5.0  # Model.fit time / NumPy fit time, at least
 BUDGET_FLOOR_RATIO = 2.0  # NumPy fit time / matmul floor, at most
 
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-_TIMING = re.compile(
-    r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?\s?"
-    r"(?:ns|µs|us|ms|s|sec|secs|seconds?)(?:/step)?\b"
-)
-_SPEEDUP = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[x×](?=\s+(?:faster|slower|quicker))")
-_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
-_MEMORY = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?(?:[kKMGT]i?B)\b")  # measured sizes
-
 
 # --------------------------------------------------------------------------- notebooks
 
-
-@dataclasses.dataclass
-class NotebookRun:
-    """One execution of one notebook in a fresh kernel."""
-
-    name: str
-    cores: str  # "all" or the CPU list it was pinned to, e.g. "0"
-    status: str = "ok"  # ok | error | timeout | died
-    error: str = ""
-    seconds: float = 0.0  # kernel launch -> end of the last cell
-    startup_seconds: float = 0.0  # kernel launch -> kernel ready
-    cpu_seconds: float = 0.0  # the kernel's user + system time
-    peak_rss_mb: float = 0.0  # the kernel's VmHWM
-    children_peak_mb: float = 0.0  # sampled peak of the kernel's child processes
-    peak_cell: int = -1  # the cell after which VmHWM last grew (by more than 1 MB)
-    cell_seconds: list[tuple[int, float]] = dataclasses.field(default_factory=list)
-    cell_peak_mb: list[tuple[int, float]] = dataclasses.field(default_factory=list)  # VmHWM
-    outputs: list[tuple[int, str]] = dataclasses.field(default_factory=list)
-    stderr: str = ""
-
-    def slowest_cells(self, n: int = 3) -> list[tuple[int, float]]:
-        """The ``n`` slowest code cells as ``(cell index, seconds)``, slowest first."""
-        return sorted(self.cell_seconds, key=lambda c: -c[1])[:n]
-
-    def to_json(self) -> dict:
-        d = dataclasses.asdict(self)
-        d.pop("outputs")
-        d["slowest_cells"] = self.slowest_cells()
-        return d
+# One runner for the whole course: kernel, environment, markers, cell time limit,
+# peak memory and the comparison of two runs live in course_utils.runner (imported in
+# the functions, so that a bare `python3 benchmarks/run.py` can first find the venv).
 
 
 def find_notebooks(pattern: str = DEFAULT_GLOB, root: Path = ROOT) -> list[Path]:
@@ -117,316 +78,12 @@ def find_notebooks(pattern: str = DEFAULT_GLOB, root: Path = ROOT) -> list[Path]
     return sorted(Path(p) for p in glob.glob(pattern) if p.endswith(".ipynb"))
 
 
-def _manager_class(cpus: list[int] | None):
-    """An AsyncKernelManager whose kernel starts pinned to ``cpus`` (None: unpinned).
+def run_notebook(path: Path, *, cpus: list[int] | None = None, timeout: float | None = None):
+    """One run of a notebook as a learner runs it: every cell, ``# NBVAL_SKIP`` too,
+    with the learner's inline backend (figures rendered); see :func:`runner.run`."""
+    from course_utils import runner
 
-    The launch command is wrapped in a tiny Python that calls ``sched_setaffinity`` and
-    then ``execv``s the real kernel, so every thread the kernel ever starts (TensorFlow's
-    and OpenBLAS's pools included) inherits the mask, and the pid stays the kernel's.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-
-    if cpus is None:
-        return AsyncKernelManager
-    mask = "{" + ",".join(str(c) for c in cpus) + "}"
-    prefix = [
-        sys.executable,
-        "-c",
-        f"import os, sys; os.sched_setaffinity(0, {mask}); os.execv(sys.argv[1], sys.argv[1:])",
-    ]
-
-    class PinnedKernelManager(AsyncKernelManager):
-        def format_kernel_cmd(self, extra_arguments=None):
-            return prefix + super().format_kernel_cmd(extra_arguments)
-
-    return PinnedKernelManager
-
-
-def _proc_status_kb(pid: int, field: str) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return float(line.split()[1])
-    except OSError:
-        pass
-    return 0.0
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-async def _sample_children(pid: int, peak: list[float], period: float = 0.25) -> None:
-    import psutil
-
-    try:
-        parent = psutil.Process(pid)
-    except psutil.Error:
-        return
-    while True:
-        try:
-            rss = sum(c.memory_info().rss for c in parent.children(recursive=True))
-            peak[0] = max(peak[0], rss / 2**20)
-        except psutil.Error:
-            pass
-        await asyncio.sleep(period)
-
-
-def _prepare(nb, *, nbval_markers: bool) -> None:
-    """Honour nbval's comment markers: allowed exceptions always; skips if asked."""
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        tags = cell.metadata.setdefault("tags", [])
-        if "NBVAL_RAISES_EXCEPTION" in cell.source and "raises-exception" not in tags:
-            tags.append("raises-exception")
-        if nbval_markers and "NBVAL_SKIP" in cell.source and "skip-execution" not in tags:
-            tags.append("skip-execution")
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _failing_line(traceback: str) -> str:
-    """The source line IPython's traceback points at (``---->``), or ''."""
-    found = re.findall(r"^\s*-+>\s*\d*\s(.*)$", _ANSI.sub("", traceback), flags=re.MULTILINE)
-    return found[-1].strip() if found else ""
-
-
-def _log_tail(log, chars: int = 200) -> str:
-    """The end of a kernel's own log, without jupyter's transport warning."""
-    try:
-        log.seek(0)
-        text = log.read().decode(errors="replace")
-    except (OSError, ValueError):
-        return ""
-    lines = [ln for ln in text.splitlines() if "without encryption" not in ln and ln.strip()]
-    return "\n".join(lines)[-chars:]
-
-
-def _kernel_env(cpus: list[int] | None, mpl_backend: str | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("MPLBACKEND", None)  # None: the learner's backend (inline, figures rendered)
-    if mpl_backend:
-        env["MPLBACKEND"] = mpl_backend
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    if cpus is not None:
-        env["CPU_LIMIT"] = str(len(cpus))  # what Binder sets; course_utils reads it
-    return env
-
-
-async def run_notebook_async(
-    path: Path,
-    *,
-    cpus: list[int] | None = None,
-    timeout: float = 300.0,
-    nbval_markers: bool = False,
-    mpl_backend: str | None = None,
-    kernel_name: str = "python3",
-) -> NotebookRun:
-    """Execute one notebook in a fresh kernel and measure it.
-
-    Args:
-        path: The ``.ipynb`` file.
-        cpus: Pin the kernel to these CPUs (``[0]``: one core); None leaves it free.
-        timeout: Seconds allowed for all the cells together (the kernel's start has its
-            own limit of 60 s), > 0.
-        nbval_markers: Skip cells marked ``# NBVAL_SKIP``, as nbval does (the benchmark
-            runs every cell, as a learner would).
-        mpl_backend: Matplotlib backend of the kernel; None keeps the learner's (inline,
-            every figure rendered to PNG), 'Agg' is what the test suite uses.
-        kernel_name: The kernel spec; ``python3`` is the current environment's.
-
-    Returns:
-        A :class:`NotebookRun`; failures are recorded in it, never raised.
-    """
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    if timeout <= 0:
-        raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
-    run = NotebookRun(name=path.name, cores="all" if cpus is None else ",".join(map(str, cpus)))
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as exc:
-        run.status, run.error = "error", f"unreadable notebook: {type(exc).__name__}: {exc}"
-        return run
-    _prepare(nb, nbval_markers=nbval_markers)
-    start = time.monotonic()
-    deadline = [start + 60.0 + timeout]  # reset once the kernel is ready
-
-    def cell_timeout(cell) -> int:
-        return max(1, int(deadline[0] - time.monotonic() + 0.999))
-
-    client = NotebookClient(
-        nb,
-        kernel_name=kernel_name,
-        kernel_manager_class=_manager_class(cpus),
-        timeout_func=cell_timeout,
-        startup_timeout=60,
-        shutdown_kernel="immediate",
-        resources={"metadata": {"path": str(path.parent)}},
-        record_timing=False,
-    )
-    index = -1
-    peak_children = [0.0]
-    sampler = None
-    # The kernel process's own stdout/stderr (not the cells'): kept for a crash report.
-    kernel_log = tempfile.TemporaryFile()
-    try:
-        async with client.async_setup_kernel(
-            env=_kernel_env(cpus, mpl_backend), stdout=kernel_log, stderr=kernel_log
-        ):
-            pid = client.km.provisioner.process.pid
-            run.startup_seconds = time.monotonic() - start
-            deadline[0] = time.monotonic() + timeout
-            sampler = asyncio.ensure_future(_sample_children(pid, peak_children))
-            try:
-                for index, cell in enumerate(client.nb.cells):
-                    t_cell = time.monotonic()
-                    await client.async_execute_cell(
-                        cell, index, execution_count=client.code_cells_executed + 1
-                    )
-                    if cell.cell_type == "code":
-                        run.cell_seconds.append((index, time.monotonic() - t_cell))
-                        hwm = _proc_status_kb(pid, "VmHWM") / 1024
-                        run.cell_peak_mb.append((index, round(hwm, 1)))
-                        if hwm > run.peak_rss_mb + 1:  # where the peak grew last
-                            run.peak_rss_mb, run.peak_cell = hwm, index
-            finally:
-                run.seconds = time.monotonic() - start
-                run.peak_rss_mb = _proc_status_kb(pid, "VmHWM") / 1024
-                run.cpu_seconds = _cpu_seconds(pid)
-                sampler.cancel()
-    except CellTimeoutError:
-        run.status = "timeout"
-        run.error = f"cell {index}: the cells ran past the limit of {timeout:g} s"
-    except CellExecutionError as exc:
-        run.status = "error"
-        run.error = f"cell {index}: {exc.ename}: {exc.evalue}".strip().rstrip(":")
-        if not exc.evalue.strip():  # a bare assert: show the line that failed
-            run.error += f" at {_failing_line(exc.traceback)}"
-    except DeadKernelError:
-        run.status = "died"
-        run.error = (
-            f"cell {index}: the kernel died (crashed, killed or out of memory) "
-            + _log_tail(kernel_log)
-        )
-    except Exception as exc:  # kernel failed to start, zmq trouble, ...
-        run.status = "error"
-        run.error = f"cell {index}: {type(exc).__name__}: {exc} {_log_tail(kernel_log)}"
-    finally:
-        if sampler is not None:
-            sampler.cancel()
-        kernel_log.close()
-    if not run.seconds:
-        run.seconds = time.monotonic() - start
-    run.error = " ".join(run.error.split())[:300]
-    run.children_peak_mb = peak_children[0]
-    run.outputs = text_outputs(client.nb)
-    run.stderr = "".join(
-        o.get("text", "")
-        for c in client.nb.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "stream" and o.get("name") == "stderr"
-    )
-    return run
-
-
-def run_notebook(path: Path, **kwargs) -> NotebookRun:
-    """Synchronous :func:`run_notebook_async`."""
-    return asyncio.run(run_notebook_async(path, **kwargs))
-
-
-async def run_pair_async(path: Path, **kwargs) -> tuple[NotebookRun, NotebookRun]:
-    """The same notebook twice at the same time, each run pinned to its own core.
-
-    With two cores, this costs about one one-core run, and the two runs see the same
-    conditions (one core each, ``CPU_LIMIT=1``).
-    """
-    ncpu = len(os.sched_getaffinity(0))
-    cores = sorted(os.sched_getaffinity(0))
-    if ncpu >= 2:
-        a, b = await asyncio.gather(
-            run_notebook_async(path, cpus=[cores[0]], **kwargs),
-            run_notebook_async(path, cpus=[cores[1]], **kwargs),
-        )
-    else:
-        a = await run_notebook_async(path, cpus=[cores[0]], **kwargs)
-        b = await run_notebook_async(path, cpus=[cores[0]], **kwargs)
-    return a, b
-
-
-# ----------------------------------------------------------------------- repeatability
-
-
-def mask_volatile(text: str) -> str:
-    """Mask what may change between two correct runs: durations, speed-ups, memory
-    sizes (a process's peak memory moves by a MB or so) and addresses."""
-    text = _TIMING.sub("<time>", text)
-    text = _SPEEDUP.sub("<ratio>", text)
-    text = _MEMORY.sub("<memory>", text)
-    return _ADDRESS.sub("0x<address>", text)
-
-
-def text_outputs(nb) -> list[tuple[int, str]]:
-    """``(cell index, text)`` for each code cell: what repeated runs must agree on.
-
-    The text is the cell's stdout, the ``text/plain`` of its results and displays, and
-    the name and message of an error, in order, with :func:`mask_volatile` applied.
-    Images and widget views are left out (their plain-text stand-ins too), and so are
-    cells marked ``# NBVAL_IGNORE_OUTPUT``.
-    """
-    result = []
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type != "code" or "NBVAL_IGNORE_OUTPUT" in cell.source:
-            continue
-        parts = []
-        for out in cell.get("outputs", []):
-            kind = out.get("output_type")
-            if kind == "stream" and out.get("name") == "stdout":
-                parts.append(out.get("text", ""))
-            elif kind in ("execute_result", "display_data"):
-                data = out.get("data", {})
-                if WIDGET_VIEW in data or any(k.startswith("image/") for k in data):
-                    continue
-                if "text/plain" in data:
-                    parts.append(data["text/plain"] + "\n")
-            elif kind == "error":
-                parts.append(f"{out.get('ename')}: {out.get('evalue')}\n")
-        result.append((i, mask_volatile("".join(parts))))
-    return result
-
-
-def compare_outputs(
-    first: list[tuple[int, str]], second: list[tuple[int, str]], limit: int = 10
-) -> list[str]:
-    """Differences between two runs' :func:`text_outputs`, one line each (empty: same)."""
-    diffs = []
-    a, b = dict(first), dict(second)
-    for index in sorted(set(a) | set(b)):
-        ta, tb = a.get(index, ""), b.get(index, "")
-        if ta == tb:
-            continue
-        la, lb = ta.splitlines(), tb.splitlines()
-        sm = difflib.SequenceMatcher(None, la, lb, autojunk=False)
-        _, i1, _, j1, _ = next(op for op in sm.get_opcodes() if op[0] != "equal")
-        old = la[i1] if i1 < len(la) else "<nothing>"
-        new = lb[j1] if j1 < len(lb) else "<nothing>"
-        diffs.append(f"cell {index}: {old.strip()[:100]!r} vs {new.strip()[:100]!r}")
-    if len(diffs) > limit:
-        diffs = [*diffs[:limit], f"... and {len(diffs) - limit} more cells"]
-    return diffs
+    return runner.run(path, cpus=cpus, timeout=timeout, skip_marked=False)
 
 
 # ---------------------------------------------------------------------------- the MLP
@@ -1054,8 +711,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--timeout",
         type=float,
-        default=300.0,
-        help="seconds allowed for one run of a notebook's cells (default: 300)",
+        default=None,
+        help="seconds one cell may run (default: the course's cell time limit, "
+        "60 s, or $COURSE_CELL_TIMEOUT)",
     )
     p.add_argument("--no-one-core", action="store_true", help="skip the run pinned to one core")
     p.add_argument("--mlp-repetitions", type=int, default=MLP_CONFIG["repetitions"])
@@ -1087,7 +745,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     unknown = sorted(set(config) - set(MLP_CONFIG))
     if unknown:
         p.error(f"--mlp-config keys must be among {sorted(MLP_CONFIG)}, got {unknown}")
-    if args.timeout <= 0:
+    if args.timeout is not None and args.timeout <= 0:
         p.error(f"--timeout must be > 0 seconds, got {args.timeout}")
     if args.mlp_repetitions < 1 or args.setup_runs < 1:
         p.error("--mlp-repetitions and --setup-runs must be >= 1")
@@ -1098,11 +756,13 @@ def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _repeat_differences(first: NotebookRun, second: NotebookRun) -> list[str]:
-    """How two runs of a notebook differ: their outcome, else their text outputs.
+def _repeat_differences(first, second) -> list[str]:
+    """How two :class:`runner.NotebookRun` differ: their outcome, else their text outputs.
 
     Runs that fail the same way are compared up to the failing cell.
     """
+    from course_utils.runner import compare_outputs
+
     if (first.status, first.error) != (second.status, second.error):
         return [f"run 1 {first.status} {first.error}, run 2 {second.status} {second.error}"]
     return compare_outputs(first.outputs, second.outputs)

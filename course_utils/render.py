@@ -32,14 +32,14 @@ import json
 import os
 import platform
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
+
+from course_utils import runner
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
 DEFAULT_OUT = ROOT / "build" / "html"
-CURRENT_ENV_KERNEL = "course-current-env"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
@@ -148,127 +148,20 @@ def learner_minutes(nb, run_seconds: float) -> dict[str, float]:
 
 
 # ------------------------------------------------------------------------- execution
-def _kernel_manager_class():
-    """An AsyncKernelManager whose kernel is this very Python (the current environment)."""
-    import ipykernel.kernelspec
-    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import default
-
-    class CurrentEnvKernelSpecs(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name):
-            if kernel_name == CURRENT_ENV_KERNEL:
-                return KernelSpec(
-                    resource_dir=ipykernel.kernelspec.RESOURCES,
-                    **ipykernel.kernelspec.get_kernel_dict(),
-                )
-            return super().get_kernel_spec(kernel_name)
-
-    class CurrentEnvKernelManager(AsyncKernelManager):
-        @default("kernel_spec_manager")
-        def _kernel_spec_manager_default(self):
-            return CurrentEnvKernelSpecs(data_dir=self.data_dir)
-
-    return CurrentEnvKernelManager
-
-
-def _kernel_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # A non-interactive backend (set for the tests) would keep figures out of the page.
-    if env.get("MPLBACKEND", "").lower() == "agg":
-        env.pop("MPLBACKEND")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    return env
-
-
-def execute(nb, cwd: Path, timeout: int = 600) -> tuple[float, str | None]:
+def execute(nb, cwd: Path, timeout: float | None = None, name: str | None = None):
     """Run every cell of ``nb`` (changed in place) in a fresh kernel started in ``cwd``.
+
+    The course's one runner (:mod:`course_utils.runner`) does it: cells marked
+    ``# NBVAL_SKIP`` are skipped, a cell may run :func:`runner.cell_timeout` seconds
+    unless ``timeout`` says otherwise, and the widgets' state is kept for the page.
 
     Returns:
         ``(seconds, error)``: the wall-clock time and None, or a one-line description
-        of the first cell that failed (the notebook then holds the outputs up to it).
+        naming the notebook and the first cell that failed (the notebook then holds the
+        outputs up to it).
     """
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    _honour_nbval_markers(nb)
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name=CURRENT_ENV_KERNEL,
-        kernel_manager_class=_kernel_manager_class(),
-        resources={"metadata": {"path": str(cwd)}},
-        # the kernel's own log (e.g. its note about local TCP) is not part of the page
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
-    )
-    start = time.perf_counter()
-    error = None
-    try:
-        client.execute(env=_kernel_env())
-    except Exception as exc:  # any failure is reported, never raised
-        # nbclient can raise a second error while it cleans up after a dead kernel: look
-        # through the chain for the first cause that says what happened
-        cause = exc
-        while cause is not None and not isinstance(
-            cause, (CellExecutionError, CellTimeoutError, DeadKernelError)
-        ):
-            cause = cause.__context__
-        if isinstance(cause, CellExecutionError):
-            error = _describe_failure(nb, cause)
-        else:
-            cause = cause or exc
-            lines = str(cause).strip().splitlines()
-            error = f"{type(cause).__name__}: {lines[0] if lines else ''}"
-            running = _running_cell(nb)
-            if running:
-                error += f" (while running {running})"
-    return time.perf_counter() - start, error
-
-
-def _honour_nbval_markers(nb) -> None:
-    """Give nbval's comment markers their nbclient tags: a cell marked
-    ``# NBVAL_RAISES_EXCEPTION`` may raise, one marked ``# NBVAL_SKIP`` is not run."""
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        tags = list(cell.get("metadata", {}).get("tags", []))
-        if "# NBVAL_RAISES_EXCEPTION" in cell.source and "raises-exception" not in tags:
-            tags.append("raises-exception")
-        if "# NBVAL_SKIP" in cell.source and "skip-execution" not in tags:
-            tags.append("skip-execution")
-        if tags:
-            cell.metadata["tags"] = tags
-
-
-def _cell_label(nb, target) -> str:
-    code_index = 0
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            code_index += 1
-            if cell is target:
-                lines = cell.source.strip().splitlines()
-                return f"code cell {code_index} ({(lines[0] if lines else '')[:60]!r})"
-    return "a code cell"
-
-
-def _running_cell(nb) -> str:
-    """The cell that had started but not finished when the run ended, if any."""
-    for cell in nb.cells:
-        timing = cell.get("metadata", {}).get("execution", {})
-        if "iopub.execute_input" in timing and "shell.execute_reply" not in timing:
-            return _cell_label(nb, cell)
-    return ""
-
-
-def _describe_failure(nb, exc) -> str:
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                return f"{_cell_label(nb, cell)} raised {out.ename}: {out.evalue}"
-    return f"{getattr(exc, 'ename', 'error')}: {getattr(exc, 'evalue', exc)}"
+    result = runner.run(nb, cwd=cwd, name=name, timeout=timeout, widget_state=True)
+    return result.seconds, (result.error or None)
 
 
 # --------------------------------------------------------------------------- widgets
@@ -413,7 +306,7 @@ def render(
     paths: Sequence[str | os.PathLike] | None = None,
     out: str | os.PathLike = DEFAULT_OUT,
     *,
-    timeout: int = 600,
+    timeout: float | None = None,
     log=None,
 ) -> list[Rendered]:
     """Execute and convert the notebooks; write the HTML pages and the index into ``out``.
@@ -421,7 +314,8 @@ def render(
     Args:
         paths: Notebook files; every ``notebooks/NN_*.ipynb`` when empty or None.
         out: Output folder (created if needed).
-        timeout: Seconds one cell may run before it counts as failed, >= 1.
+        timeout: Seconds one cell may run before it counts as failed, > 0; None: the
+            course's one cell time limit (:func:`course_utils.runner.cell_timeout`).
         log: Where progress lines go (a callable taking a string), or None for none.
 
     Returns:
@@ -429,8 +323,10 @@ def render(
     """
     import nbformat
 
-    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
-        raise ValueError(f"timeout must be an int >= 1 (seconds), got {timeout!r}")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0
+    ):
+        raise ValueError(f"timeout must be a number of seconds > 0, or None, got {timeout!r}")
     notebooks = find_notebooks(paths)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -440,7 +336,7 @@ def render(
         title = notebook_title(nb)
         if log:
             log(f"running {path.name} ...")
-        seconds, error = execute(nb, path.parent, timeout)
+        seconds, error = execute(nb, path.parent, timeout, name=path.name)
         freeze_widgets(nb)
         target = out / (path.stem + ".html")
         target.write_text(to_html(nb), encoding="utf-8")
@@ -467,7 +363,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out", default=str(DEFAULT_OUT), help="output folder (default: build/html)"
     )
     parser.add_argument(
-        "--timeout", type=int, default=600, help="seconds a cell may run (default: 600)"
+        "--timeout",
+        type=float,
+        default=None,
+        help=f"seconds a cell may run (default: the course's cell time limit, "
+        f"{runner.CELL_TIMEOUT:g} s, or ${runner.CELL_TIMEOUT_ENV})",
     )
     args = parser.parse_args(argv)
     try:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from course_utils import gradient_check as gc
-from course_utils import keras_bridge, l1_l2, layers, losses, plotting, regularizers, widgets
+from course_utils import keras_bridge, l1_l2, layers, losses, plotting, regularizers
 
 LAM = 0.3
 
@@ -261,23 +261,6 @@ def test_mse_curves_figure_shows_the_noise_floor():
     assert len(floor) == 1 and floor[0].get_ydata()[0] == pytest.approx(0.09)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["a (train)", "a (validation)", "noise floor"]
-
-
-def test_widget_redraws_when_a_control_changes():
-    import ipywidgets
-
-    w = widgets.interactive_figure(
-        l1_l2.penalty_figure,
-        lam=ipywidgets.FloatLogSlider(value=0.01, base=10, min=-4, max=1, step=0.25),
-        penalty=ipywidgets.ToggleButtons(options=[("L2", "l2"), ("L1", "l1")]),
-    )
-    before, redraws = plotting.figure_to_array(w.figure), w.redraws
-    w.controls["penalty"].value = "l1"
-    after_penalty = plotting.figure_to_array(w.figure)
-    w.controls["lam"].value = 1.0
-    assert w.redraws == redraws + 2
-    assert not np.array_equal(before, after_penalty)
-    assert not np.array_equal(after_penalty, plotting.figure_to_array(w.figure))
 
 
 def test_figure_l1_fit_has_converged_at_the_slider_low_end():

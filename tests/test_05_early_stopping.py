@@ -2,7 +2,6 @@
 sequences), its state, warnings and argument checks, the fit-loop integration, the data
 helpers, the "Try it" figure and its widget, and the exercise hints."""
 
-import functools
 import itertools
 import warnings
 
@@ -10,7 +9,7 @@ import numpy as np
 import pytest
 
 from course_utils import early_stopping as es
-from course_utils import layers, optim, plotting, training, widgets
+from course_utils import layers, optim, plotting, training
 from course_utils.exercises import nb05
 
 
@@ -380,24 +379,6 @@ def test_figure_shows_the_stop_and_the_kept_weights():
 def test_figure_rejects_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         es.early_stopping_figure(**kwargs)
-
-
-def test_widget_redraws_when_a_slider_moves():
-    import ipywidgets
-
-    val, train = _curve()
-    w = widgets.interactive_figure(
-        functools.partial(es.early_stopping_figure, val, loss=train),
-        patience=ipywidgets.IntSlider(value=3, min=0, max=30),
-        min_delta=ipywidgets.FloatSlider(value=0.0, min=0.0, max=0.05, step=0.005),
-    )
-    before, redraws = plotting.figure_to_array(w.figure), w.redraws
-    w.controls["patience"].value = 15
-    after = plotting.figure_to_array(w.figure)
-    assert w.redraws == redraws + 1 and not np.array_equal(before, after)
-    w.controls["min_delta"].value = 0.03
-    assert w.redraws == redraws + 2
-    assert not np.array_equal(after, plotting.figure_to_array(w.figure))
 
 
 # --- exercise hints ---------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """The benchmark script (benchmarks/run.py) on tiny inputs: notebooks that pass, raise or
 time out; its table, JSON and exit code; the output comparison used for repeatability."""
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -44,8 +43,13 @@ def test_main_reports_failures_in_the_table_and_json_and_exits_1(tiny, tmp_path,
     assert code == 1
     rows = {line.split()[0]: line for line in table.splitlines() if ".ipynb" in line}
     assert rows["01_ok.ipynb"].endswith("ok")
-    assert "error: cell 2: AssertionError at assert x + x == 5" in rows["02_raises.ipynb"]
-    assert "timeout: cell 1: the cells ran past the limit of 3 s" in rows["03_slow.ipynb"]
+    assert (
+        "code cell 2 (`x = 2`) raised AssertionError at `assert x + x == 5`"
+        in (rows["02_raises.ipynb"])
+    )
+    assert (
+        "code cell 1 (`import time`) ran past the cell time limit of 3 s" in (rows["03_slow.ipynb"])
+    )
     assert "total (3 notebooks)" in table and "Budgets" in table
     report = json.loads(out.read_text())
     runs = {r["name"]: r["all"] for r in report["notebooks"]}
@@ -57,58 +61,6 @@ def test_main_reports_failures_in_the_table_and_json_and_exits_1(tiny, tmp_path,
     assert 0 < ok["startup_seconds"] < ok["seconds"]
     assert [c[0] for c in ok["slowest_cells"]] in ([1, 2], [2, 1])
     assert report["totals"]["notebooks"] == 3 and report["totals"]["ok"] == 1
-
-
-def test_pinned_pair_runs_in_parallel_and_finds_a_difference(tmp_path):
-    path = _write(
-        tmp_path / "01_pair.ipynb",
-        "import os\nprint(len(os.sched_getaffinity(0)), os.environ['CPU_LIMIT'])",
-        "import random\nprint(random.random())  # unseeded: differs between runs",
-        "import time\nt = time.perf_counter()\nprint(f'took {time.perf_counter() - t:.4f} s')",
-        "# NBVAL_IGNORE_OUTPUT\nprint(random.random())",
-    )
-    a, b = asyncio.run(bench.run_pair_async(path, timeout=30, mpl_backend="Agg"))
-    assert a.status == b.status == "ok"
-    assert dict(a.outputs)[1] == "1 1\n"  # pinned to one core, CPU_LIMIT set like Binder
-    assert a.cores != b.cores  # each run had its own core
-    diffs = bench.compare_outputs(a.outputs, b.outputs)
-    assert len(diffs) == 1 and diffs[0].startswith("cell 2: '0.")  # timing masked, cell 4 ignored
-
-
-def test_text_outputs_keep_text_and_drop_images_widgets_and_timings():
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("f()")
-    cell.outputs = [
-        nbformat.v4.new_output("stream", name="stdout", text="loss 0.1234 in 12.5 ms\n"),
-        nbformat.v4.new_output("stream", name="stderr", text="a warning\n"),
-        nbformat.v4.new_output(
-            "display_data", data={"image/png": "iVBOR", "text/plain": "<Figure 1>"}
-        ),
-        nbformat.v4.new_output(
-            "display_data",
-            data={bench.WIDGET_VIEW: {"model_id": "abc"}, "text/plain": "VBox(...)"},
-        ),
-        nbformat.v4.new_output(
-            "execute_result", data={"text/plain": "<obj at 0x7f12345678ab>"}, execution_count=1
-        ),
-        nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[]),
-    ]
-    nb.cells = [nbformat.v4.new_markdown_cell("# t"), cell]
-    assert bench.text_outputs(nb) == [
-        (1, "loss 0.1234 in <time>\n<obj at 0x<address>>\nValueError: bad\n")
-    ]
-    assert bench.mask_volatile("NumPy is 7.5x faster, 3 epochs, 2 samples, 1.5 s, 558 MB") == (
-        "NumPy is <ratio> faster, 3 epochs, 2 samples, <time>, <memory>"
-    )
-
-
-def test_compare_outputs_names_the_cell_and_the_first_differing_line():
-    a = [(1, "same\n"), (3, "acc 0.91\nloss 0.2\n")]
-    b = [(1, "same\n"), (3, "acc 0.91\nloss 0.3\n")]
-    assert bench.compare_outputs(a, a) == []
-    assert bench.compare_outputs(a, b) == ["cell 3: 'loss 0.2' vs 'loss 0.3'"]
-    many = bench.compare_outputs([(i, "x") for i in range(15)], [(i, "y") for i in range(15)])
-    assert len(many) == 11 and many[-1] == "... and 5 more cells"
 
 
 def _report(**parts):
@@ -224,8 +176,3 @@ def test_no_matching_notebook_is_an_error(tmp_path, capsys):
         ]
     )
     assert code == 1 and "no notebook matches" in capsys.readouterr().out
-
-
-def test_run_notebook_rejects_a_bad_timeout(tmp_path):
-    with pytest.raises(ValueError, match="timeout must be > 0 seconds, got 0"):
-        bench.run_notebook(tmp_path / "x.ipynb", timeout=0)

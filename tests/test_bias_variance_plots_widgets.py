@@ -64,27 +64,6 @@ def test_bad_input(call, message):
         call()
 
 
-def test_polynomial_fit_figure_is_pure_and_depends_on_its_arguments():
-    a = plotting.figure_to_array(B.polynomial_fit_figure(3, 20))
-    b = plotting.figure_to_array(B.polynomial_fit_figure(3, 20))
-    c = plotting.figure_to_array(B.polynomial_fit_figure(12, 20))
-    assert np.array_equal(a, b) and not np.array_equal(a, c)
-
-
-def test_widget_redraws_when_a_slider_moves():
-    w = interactive_figure(
-        B.polynomial_fit_figure,
-        degree=widgets.IntSlider(value=3, min=0, max=15),
-        n_train=widgets.IntSlider(value=15, min=5, max=200),
-    )
-    before = plotting.figure_to_array(w.figure)
-    w.controls["degree"].value = 12
-    assert w.redraws == 2
-    assert not np.array_equal(before, plotting.figure_to_array(w.figure))
-    w.controls["n_train"].value = 100
-    assert w.redraws == 3 and w.values() == {"degree": 12, "n_train": 100}
-
-
 def test_interactive_figure_rejects_bad_arguments():
     with pytest.raises(TypeError, match="callable"):
         interactive_figure(3, a=widgets.IntSlider())

@@ -63,13 +63,24 @@ def built(tmp_path_factory):
     return {"paths": paths, "before": before, "out": out, "code": code}
 
 
+def _row(index: str, notebook: str) -> str:
+    """The index's table row of one notebook."""
+    rows = [r for r in index.split("<tr>") if f"<code>{notebook}</code>" in r]
+    assert len(rows) == 1, f"{notebook} has {len(rows)} rows in the index"
+    return rows[0]
+
+
 def test_a_failing_notebook_makes_the_build_fail_and_is_named(built):
     assert built["code"] == 1
     index = (built["out"] / "index.html").read_text()
-    assert "FAILED" in index and "ValueError: on purpose" in index
-    assert "code cell 2" in index  # says which cell
-    assert "DeadKernelError" in index and "while running code cell 1" in index
     assert index.count("FAILED") == 2  # the tiny one ran: its expected error is allowed
+    assert "FAILED" not in _row(index, "01_tiny.ipynb")
+    broken = _row(index, "02_broken.ipynb")
+    assert "FAILED" in broken and "ValueError: on purpose" in broken
+    assert "code cell 2 (`raise ValueError(&#x27;on purpose&#x27;)`)" in broken  # which cell
+    dies = _row(index, "03_dies.ipynb")
+    assert "FAILED" in dies and "03_dies.ipynb: the kernel died" in dies
+    assert "while running code cell 1 (`import os`)" in dies
 
 
 def test_index_links_every_rendered_notebook_with_title_and_minutes(built):
@@ -106,7 +117,7 @@ def test_missing_notebook_is_a_clear_error(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
     with pytest.raises(ValueError, match="not a notebook"):
         render.find_notebooks([__file__])
-    with pytest.raises(ValueError, match="timeout must be an int"):
+    with pytest.raises(ValueError, match="timeout must be a number of seconds > 0"):
         render.render([str(INDEX_NOTEBOOK)], tmp_path, timeout=0)
 
 

@@ -1,49 +1,57 @@
 """Determinism is a correctness property: every notebook, run twice in fresh kernels,
 prints the same text (stdout, results and errors; images, widget views, durations and
-cells marked ``# NBVAL_IGNORE_OUTPUT`` left out).
+cells marked ``# NBVAL_IGNORE_OUTPUT`` left out: ``course_utils.runner.text_outputs``).
 
-To stay cheap, the two runs of a notebook go at the same time, each pinned to its own
-core with ``CPU_LIMIT=1`` (as on Binder), with the Agg backend and nbval's markers
-honoured, as in the nbval run. The comparison is the one ``benchmarks/run.py`` reports.
+The suite runs each notebook as few times as its checks need. The first run is nbval's
+(the root ``conftest.py`` keeps what each cell printed); the second is the browser
+tests' run in JupyterLab when they ran, else one more headless run here. This test
+comes last so that both are there. Run alone (``pytest tests/test_repeatability.py``),
+it runs each notebook twice itself, the two runs side by side, each on its own core.
 
-A run normally takes 5-16 s. Rarely, a run stalls for minutes and then goes on (with
-ipykernel 6.31 on this 2-core machine: one pair in the 14 pairs of two full CI runs, on
-2026-11-22; a review's nbconvert run also sat with an idle kernel once). That one stall
-cost a CI run about 10 minutes. So each pair has 150 s, and a pair that runs out of time
-is run once more, with a warning that names it. A notebook that is merely slow, or hangs
-for real, still fails: it runs out of time twice.
+A stalled cell fails within the course's cell time limit (60 s), naming the cell.
 """
 
 import asyncio
-import warnings
 
 import pytest
 
-from benchmarks import run as bench
+from course_utils import runner
+from course_utils.render import find_notebooks
 
-NOTEBOOKS = bench.find_notebooks()
-PAIR_TIMEOUT = 150.0
+NOTEBOOKS = find_notebooks()
 
 
-def _run_pair(path):
-    return asyncio.run(
-        bench.run_pair_async(path, timeout=PAIR_TIMEOUT, nbval_markers=True, mpl_backend="Agg")
-    )
+def _fresh_run(path):
+    """One more headless run, as nbval runs a notebook (Agg backend, skips honoured)."""
+    run = runner.run(path, mpl_backend="Agg")
+    assert run.status == "ok", f"the second run failed: {run.error}"
+    return run.outputs
+
+
+def _fresh_pair(path):
+    def pair():
+        return asyncio.run(runner.run_pair_async(path, mpl_backend="Agg"))
+
+    first, second = runner.run_in_thread(pair)
+    for run in (first, second):
+        assert run.status == "ok", f"a run failed ({run.cores}): {run.error}"
+    return first.outputs, second.outputs
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_two_runs_print_the_same(path):
-    first, second = _run_pair(path)
-    if "timeout" in (first.status, second.status):
-        stalled = first if first.status == "timeout" else second
-        warnings.warn(
-            f"{path.name}: a run stalled ({stalled.error}); running the pair once more",
-            stacklevel=1,
-        )
-        first, second = _run_pair(path)
-    for run in (first, second):
-        assert run.status == "ok", f"{path.name} did not run ({run.cores}): {run.error}"
-    differences = bench.compare_outputs(first.outputs, second.outputs)
-    assert not differences, f"{path.name} printed different text on a second run:\n" + "\n".join(
-        differences
+def test_two_runs_print_the_same(path, notebook_runs):
+    first = notebook_runs.get("nbval", path.name)
+    second = notebook_runs.get("browser", path.name)
+    sources = ["nbval", "browser (JupyterLab)"]
+    if first is None and second is None:
+        first, second = _fresh_pair(path)
+        sources = ["run 1", "run 2"]
+    elif first is None or second is None:
+        if first is None:
+            first, sources[0] = second, sources[1]
+        second, sources[1] = _fresh_run(path), "a headless run"
+    differences = runner.compare_outputs(first, second)
+    assert not differences, (
+        f"{path.name} printed different text in two runs ({sources[0]} vs {sources[1]}):\n"
+        + "\n".join(differences)
     )

@@ -135,6 +135,57 @@ def test_fit_rejects_mismatched_rows_and_non_models():
         )
 
 
+@pytest.mark.parametrize("where", ["x", "y", "x_val", "y_val"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_fit_names_the_array_and_first_row_holding_nan_or_inf(where, bad):
+    Xtr, ytr, Xva, yva = _moons()
+    arrays = {"x": Xtr.copy(), "y": ytr.astype(float), "x_val": Xva.copy(), "y_val": yva * 1.0}
+    arrays[where][[7, 12]] = bad  # rows 7 and 12 are bad
+    with pytest.raises(ValueError) as info:
+        training.fit(
+            layers.mlp([2, 4, 2]),
+            arrays["x"],
+            arrays["y"],
+            loss="mse" if where in ("y", "y_val") else "cross_entropy",
+            optimizer=optim.SGD(0.1),
+            validation_data=(arrays["x_val"], arrays["y_val"]),
+        )
+    assert str(info.value).startswith(f"{where} holds NaN or inf in row 7 (2 of ")
+
+
+def test_fit_wants_a_course_optimizer_not_a_keras_name():
+    Xtr, ytr, _, _ = _moons()
+    for wrong in ("adam", optim.SGD):  # a Keras-style name, the class instead of an object
+        with pytest.raises(TypeError, match=r"optimizer must be an optimizer object from course_"):
+            training.fit(layers.mlp([2, 4, 2]), Xtr, ytr, loss="cross_entropy", optimizer=wrong)
+
+
+def test_a_diverging_run_stops_at_that_epoch_keeps_history_and_says_why():
+    Xtr, ytr, _, _ = _moons()
+    ytr = ytr.astype(float) * 1e3  # large targets and a huge step: the MSE explodes
+    model = layers.mlp([2, 16, 1], seed=0)
+    with pytest.warns(RuntimeWarning) as record:
+        h = training.fit(model, Xtr, ytr, loss="mse", optimizer=optim.SGD(5.0), epochs=50)
+    (warning,) = record
+    stopped = h.diverged_epoch
+    assert stopped is not None and stopped < 49  # it stopped before the last epoch
+    assert len(h.history["loss"]) == stopped + 1  # every epoch up to it is kept
+    bad = h.history["loss"][-1]
+    assert not np.isfinite(bad) or bad > training.DIVERGENCE_FACTOR
+    assert np.all(np.isfinite(h.history["loss"][:-1]))
+    text = str(warning.message)
+    assert f"training diverged at epoch {stopped + 1} of 50" in text
+    assert "Try a smaller learning rate than 5." in text
+
+
+def test_a_healthy_run_does_not_count_as_diverged():
+    Xtr, ytr, _, _ = _moons()
+    h = training.fit(
+        layers.mlp([2, 8, 2]), Xtr, ytr, loss="cross_entropy", optimizer=optim.SGD(0.1), epochs=5
+    )
+    assert h.diverged_epoch is None and len(h.epoch) == 5
+
+
 def test_keras_twin_gives_the_same_predictions_loss_and_penalty():
     Xtr, ytr, _, _ = _moons()
     model = layers.mlp(

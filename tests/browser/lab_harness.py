@@ -20,6 +20,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from course_utils import runner
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 SCREENSHOT_DIR = ROOT / "build" / "browser-screenshots"
@@ -34,16 +36,16 @@ CHROMIUM_ARGS = [
 ]
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
-# Generous limits (seconds): CI machines are slow and shared; a limit that is hit only
-# means something hangs, since a normal run is far below each of them.
+# Generous limits (seconds) for what is not a cell: CI machines are slow and shared; a
+# limit that is hit only means something hangs, since a normal run is far below each.
 SERVER_START_TIMEOUT = 120
 SERVER_START_ATTEMPTS = 2
 SERVER_STOP_TIMEOUT = 30
 PAGE_TIMEOUT = 120
 KERNEL_READY_TIMEOUT = 180
-RUN_ALL_TIMEOUT = 600
-IDLE_TIMEOUT = 180
-WIDGET_TIMEOUT = 90
+# A cell, or a widget's redraw, has the course's one cell time limit
+# (course_utils.runner.cell_timeout(), 60 s): a stalled cell fails within a minute,
+# named, instead of holding the run for ten.
 
 # What the tests did and how long it took, for the end of pytest's report.
 TIMINGS: list[str] = []
@@ -71,6 +73,10 @@ def browser_unavailable_reason() -> str | None:
 
 class LabStartError(RuntimeError):
     """JupyterLab did not come up."""
+
+
+class CellStalled(TimeoutError):
+    """A cell ran past the course's cell time limit in JupyterLab."""
 
 
 def _free_port() -> int:
@@ -346,6 +352,44 @@ _JS_RUN_ALL = (
 }"""
 )
 
+# The code cell the kernel is running now: the first one whose prompt shows [*].
+_JS_RUNNING = (
+    "(path) => {"
+    + _JS_FIND
+    + """
+  const w = findPanel(path);
+  if (!w) return null;
+  let number = 0;
+  const cells = w.content.widgets;
+  for (let i = 0; i < cells.length; i++) {
+    if (cells[i].model.type !== 'code') continue;
+    number += 1;
+    const prompt = cells[i].node.querySelector('.jp-InputPrompt');
+    if (prompt && prompt.textContent.includes('*')) {
+      const lines = cells[i].model.sharedModel.getSource().split('\\n')
+        .filter((line) => line.trim());
+      return {index: i, number: number, first: (lines[0] || '').trim().slice(0, 70)};
+    }
+  }
+  return null;
+}"""
+)
+
+# Every cell's source and outputs, as the notebook model holds them.
+_JS_CELLS = (
+    "(path) => {"
+    + _JS_FIND
+    + """
+  const w = findPanel(path);
+  return w.content.widgets.map((cell) => ({
+    cell_type: cell.model.type,
+    source: cell.model.sharedModel.getSource(),
+    execution_count: cell.model.type === 'code' ? cell.model.executionCount : null,
+    outputs: cell.model.type === 'code' ? cell.model.outputs.toJSON() : [],
+  }));
+}"""
+)
+
 _JS_IDLE = (
     "(path) => {"
     + _JS_FIND
@@ -458,25 +502,68 @@ class NotebookPage:
         self.page.evaluate(_JS_LISTEN, self.rel)
 
     def run_all(self) -> None:
-        """Run all cells with JupyterLab's own command; wait until the kernel is idle."""
+        """Run all cells with JupyterLab's own command; wait until the kernel is idle.
+
+        Raises:
+            CellStalled: a cell ran past the course's cell time limit; the message
+                names the notebook, the cell and its first line.
+        """
         start = time.monotonic()
+        limit = runner.cell_timeout()
         self.page.evaluate(_JS_RUN_ALL, self.rel)
-        self.page.wait_for_function(
-            "() => window.__courseRunAll && window.__courseRunAll.done",
-            timeout=RUN_ALL_TIMEOUT * 1000,
-            polling=500,
-        )
+        running, since = None, time.monotonic()
+        while not self.page.evaluate("() => window.__courseRunAll.done"):
+            now = self.page.evaluate(_JS_RUNNING, self.rel)
+            key = now and now["index"]
+            if key != (running and running["index"]):
+                running, since = now, time.monotonic()
+            elif running is not None and time.monotonic() - since > limit:
+                self.interrupt_kernel()
+                raise CellStalled(
+                    f"{self.rel}: code cell {running['number']} (`{running['first']}`) ran "
+                    f"past the cell time limit of {limit:g} s in JupyterLab"
+                )
+            self.page.wait_for_timeout(250)
         self.run_all_result = self.page.evaluate("() => window.__courseRunAll")
         self.wait_idle()
         self.run_seconds = time.monotonic() - start
         self.wait_outputs_settled()
 
-    def wait_idle(self, timeout: float = IDLE_TIMEOUT) -> None:
+    def cells(self) -> list[dict]:
+        """Every cell as the notebook model holds it: type, source, count, outputs."""
+        return self.page.evaluate(_JS_CELLS, self.rel)
+
+    def text_outputs(self) -> list[tuple[int, str]] | None:
+        """What the run printed (``runner.text_outputs``), or None when it is incomplete
+        (Run All failed, or a code cell did not run)."""
+        cells = self.cells()
+        if not (self.run_all_result or {}).get("ok") or any(
+            c["cell_type"] == "code" and c["execution_count"] is None
+            for c in cells
+            if "NBVAL_SKIP" not in runner.markers(c["source"])
+        ):
+            return None
+        import nbformat
+
+        return runner.text_outputs(nbformat.from_dict({"cells": cells}))
+
+    def interrupt_kernel(self) -> None:
+        with contextlib.suppress(Exception):
+            self.page.evaluate(
+                "(path) => {"
+                + _JS_FIND
+                + "const k = findPanel(path).sessionContext.session.kernel;"
+                " return k.interrupt(); }",
+                self.rel,
+            )
+
+    def wait_idle(self, timeout: float | None = None) -> None:
         """Wait until the kernel is idle, no cell shows [*] and the indicator says idle.
 
         The state must hold twice in a row, half a second apart, so a gap between two
         messages of the kernel is not taken for the end of its work.
         """
+        timeout = runner.cell_timeout() if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while True:
             remaining = max(1.0, deadline - time.monotonic())

@@ -16,7 +16,9 @@ import re
 import time
 
 import pytest
-from lab_harness import IDLE_TIMEOUT, NOTEBOOK_DIR, TIMINGS, WIDGET_TIMEOUT
+from lab_harness import NOTEBOOK_DIR, TIMINGS, CellStalled
+
+from course_utils import runner
 
 pytestmark = pytest.mark.browser
 
@@ -43,14 +45,20 @@ def _kernel_error_text(errors: list[dict]) -> str:
 
 
 @pytest.fixture(scope="module", params=NOTEBOOKS, ids=lambda p: p.name)
-def executed(request, open_notebook):
-    """The notebook opened in JupyterLab, all its cells run, its kernel idle."""
+def executed(request, open_notebook, notebook_runs):
+    """The notebook opened in JupyterLab, all its cells run, its kernel idle.
+
+    What the run printed is kept: the repeatability test compares it with nbval's run.
+    """
     page = open_notebook(request.param)
     page.run_all()
     TIMINGS.append(
         f"{request.param.name}: opened in {page.open_seconds:.1f} s, "
         f"Run All until idle {page.run_seconds:.1f} s"
     )
+    printed = page.text_outputs()
+    if printed is not None:
+        notebook_runs.record("browser", request.param.name, dict(printed), complete=True)
     yield page
     page.close()
 
@@ -173,13 +181,14 @@ def test_try_it_sliders_redraw_from_the_keyboard(executed):
         key = "ArrowLeft" if slider["now"] == slider["max"] else "ArrowRight"
         page.keyboard.press(key)
         # Wait for the new figure; stop early if the kernel logs an error instead.
-        changed, deadline = False, time.monotonic() + WIDGET_TIMEOUT
+        limit = runner.cell_timeout()  # a redraw is a cell's work: the same limit
+        changed, deadline = False, time.monotonic() + limit
         while not changed and time.monotonic() < deadline:
             changed = page.evaluate(_JS_FIGURE_CHANGED, [i, before["src"]])
             if len(_real_kernel_errors(executed.kernel_errors())) > errors_before:
                 break
             page.wait_for_timeout(250)
-        executed.wait_idle(IDLE_TIMEOUT)
+        executed.wait_idle(limit)
         after_value = handle.get_attribute("aria-valuenow")
         assert after_value != slider["now"], f"{name}: {key} did not move the slider"
         new_errors = _real_kernel_errors(executed.kernel_errors())[errors_before:]
@@ -191,7 +200,36 @@ def test_try_it_sliders_redraw_from_the_keyboard(executed):
         assert not KERNEL_LOG_ERROR.search(log), (
             f"{name}: the kernel logged an error while redrawing:\n{log[-3000:]}"
         )
-        assert changed, f"{name}: the figure did not change within {WIDGET_TIMEOUT} s of {key}"
+        assert changed, f"{name}: the figure did not change within {limit:g} s of {key}"
         errors = [e for cell in executed.report() for e in cell["shownErrors"]]
         assert not errors, f"{name}: errors on the page after moving the slider: {errors}"
         TIMINGS.append(f"{name}: {key} moved it {slider['now']} -> {after_value}, new figure")
+
+
+def test_a_stalled_cell_fails_within_the_cell_limit_and_is_named(
+    open_notebook, jupyterlab, monkeypatch
+):
+    """A cell that would sleep 120 s fails at the course's cell time limit (here set to
+    3 s through COURSE_CELL_TIMEOUT, as a learner's machine never needs), named."""
+    import nbformat
+
+    path = jupyterlab.root / "notebooks" / "99_stalls.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 99 · A notebook that stalls"),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("import time\n\ntime.sleep(120)"),
+    ]
+    nbformat.write(nb, path)
+    monkeypatch.setenv(runner.CELL_TIMEOUT_ENV, "3")
+    page = open_notebook(path)
+    start = time.monotonic()
+    with pytest.raises(CellStalled) as info:
+        page.run_all()
+    seconds = time.monotonic() - start
+    page.close()
+    assert seconds < 20, f"the stalled cell failed only after {seconds:.0f} s"
+    assert str(info.value) == (
+        "notebooks/99_stalls.ipynb: code cell 2 (`import time`) ran past the cell time "
+        "limit of 3 s in JupyterLab"
+    )
