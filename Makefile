@@ -1,6 +1,8 @@
 # The course's two commands (see README.md):
 #   make lab    opens the course in JupyterLab (loopback only, with JupyterLab's token)
 #   make test   lint, unit tests and every notebook executed by nbval
+# and, for contributors, a quick loop:
+#   make test-fast   lint and the unit tests that start no kernel (under a minute)
 # Each one creates the virtual environment .venv first if it is missing or outdated.
 
 PYTHON ?= python3
@@ -14,7 +16,7 @@ export TF_ENABLE_ONEDNN_OPTS ?= 0
 # One BLAS thread: faster for the course's tiny matrices, far faster on a busy machine.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: lab test lint format venv clean-venv html
+.PHONY: lab test test-fast lint format venv clean-venv html
 
 venv: $(STAMP)
 
@@ -35,6 +37,12 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks
+
+# No notebook, no kernel, no browser: the package's unit tests and the notebooks' shape.
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	MPLBACKEND=Agg $(BIN)/python -m pytest -m "not kernel and not browser" tests
 
 # Executed HTML copies of the notebooks (figures included) in build/html, with an index.
 # One notebook: make html NOTEBOOKS=notebooks/03_dropout.ipynb

@@ -92,7 +92,8 @@ def pytest_runtest_call(item):
     outputs = getattr(item, "test_outputs", None) or []
     if where is not None:
         name, index, ignored = where
-        text = {} if ignored else {index: runner.cell_text({"outputs": outputs})}
+        cell = {"source": item.cell.source, "outputs": outputs}
+        text = {} if ignored else {index: runner.cell_text(cell)}
         item.config.stash[RUNS].record("nbval", name, text, complete=True)
     stderr = [
         o.get("text", "")

@@ -487,13 +487,35 @@ def mask_volatile(text: str) -> str:
     return _ADDRESS.sub("0x<address>", text)
 
 
+_FIGURE_TEXT = re.compile(r"<Figure size [\d.]+x[\d.]+ with \d+ Axes>")
+
+
+def _quiet(source: str) -> bool:
+    """Whether IPython hides the cell's result: its last code token is a ``;``."""
+    import io
+    import tokenize
+
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER}
+    skip |= {tokenize.INDENT, tokenize.DEDENT}
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+        last = [t.string for t in tokens if t.type not in skip][-1:]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return False
+    return last == [";"]
+
+
 def cell_text(cell) -> str:
     """What a code cell printed: stdout, the ``text/plain`` of its results and displays,
     and error names and messages, in order, with :func:`mask_volatile` applied.
 
-    Images and widget views are left out, their plain-text stand-ins too.
+    Images, figures and widget views are left out, their plain-text stand-ins too (a
+    figure is ``<Figure size ...>`` text alone under the Agg backend), and so is the
+    result of a cell ending in ``;``, which a learner's JupyterLab does not show (nbval
+    does).
     """
     parts = []
+    quiet = _quiet(cell.get("source", ""))
     for out in cell.get("outputs", []):
         kind = out.get("output_type")
         if kind == "stream" and out.get("name") == "stdout":
@@ -502,8 +524,11 @@ def cell_text(cell) -> str:
             data = out.get("data", {})
             if WIDGET_VIEW in data or any(k.startswith("image/") for k in data):
                 continue
-            if "text/plain" in data:
-                parts.append(data["text/plain"] + "\n")
+            if kind == "execute_result" and quiet:
+                continue
+            text = data.get("text/plain")
+            if text is not None and not _FIGURE_TEXT.fullmatch(text.strip()):
+                parts.append(text + "\n")
         elif kind == "error":
             parts.append(f"{out.get('ename')}: {out.get('evalue')}\n")
     return mask_volatile("".join(parts))

@@ -66,9 +66,9 @@ def test_mask_is_drawn_with_binomial_from_the_layer_generator():
 def test_fit_reseeds_dropout_so_runs_repeat():
     X, y = D.make_data(n_train=30, n_val=10)[:2]
     runs = []
-    for _ in range(2):
+    for run in range(2):
         model = layers.mlp([2, 16, 2], dropout=0.5, seed=0)
-        model.layers[2].rng = np.random.default_rng(123)  # replaced by fit
+        model.layers[2].rng = np.random.default_rng(123 + run)  # each replaced by fit
         training.fit(model, X, y, loss="cross_entropy", optimizer=optim.Adam(0.01), epochs=5)
         runs.append(model.get_weights())
     for a, b in zip(*runs, strict=True):

@@ -142,6 +142,7 @@ def test_augmenter_is_seeded_fresh_each_call_and_identity_at_zero_strength(digit
     p = A.RandomAugmenter(rotation=10, zoom=0.1, shift=2, blur=1, seed=0).draw(500)
     assert np.abs(p["angle"]).max() <= 10 and np.abs(p["scale"] - 1).max() <= 0.1
     assert np.abs(p["dy"]).max() <= 2 and 0 <= p["sigma"].min() and p["sigma"].max() <= 1
+    assert 1 < np.abs(p["dx"]).max() <= 2  # both shifts use the range, neither exceeds it
     assert "rotation=10" in repr(A.RandomAugmenter(rotation=10))
 
 

@@ -235,25 +235,59 @@ def test_bad_arguments_are_rejected(call, message):
         call()
 
 
-def test_train_with_every_part_on_and_repeatable():
+def test_train_with_every_part_on_and_repeatable(monkeypatch):
+    from course_utils import early_stopping, regularizers
+
+    augmenters, stop_checks = [], []
+    real_augmenter = combined.make_augmenter
+    real_check = early_stopping.EarlyStopping.on_epoch_end
+
+    def counting_augmenter(*args, **kwargs):
+        augmenters.append(args)
+        return real_augmenter(*args, **kwargs)
+
+    def counting_check(self, epoch, logs=None):
+        stop_checks.append(epoch)
+        return real_check(self, epoch, logs)
+
+    monkeypatch.setattr(combined, "make_augmenter", counting_augmenter)
+    monkeypatch.setattr(early_stopping.EarlyStopping, "on_epoch_end", counting_check)
     p = combined.make_problem()
     t = combined.Technique(
         "all", l2=0.003, l1=0.001, dropout=0.5, augment=True, early_stopping=True, patience=2
     )
     a = combined.train(t, p, epochs=12, seed=3)
+    assert [type(la).__name__ for la in a.model.layers] == ["Dense", "ReLU", "Dropout", "Dense"]
+    assert a.model.layers[2].rate == 0.5
+    reg = a.model.layers[0].kernel_regularizer
+    assert isinstance(reg, regularizers.L1L2) and (reg.l1, reg.l2) == (0.001, 0.003)
+    assert augmenters, "augment=True must build an augmenter"
+    assert stop_checks == list(range(a.epochs_run)), "early stopping must see every epoch"
     b = combined.train(t, p, epochs=12, seed=3)
     for x, y in zip(a.model.get_weights(), b.model.get_weights(), strict=True):
         np.testing.assert_array_equal(x, y)
     assert set(a.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert 1 <= a.kept_epoch <= a.epochs_run <= 12
-    assert 0 <= a.memorised <= 1 and 0 < a.test_accuracy <= 1
 
 
-def test_weight_decay_technique_excludes_biases():
-    p = combined.make_problem()
-    run = combined.train(combined.Technique("wd", weight_decay=0.1), p, epochs=2)
-    assert run.technique.describe() == "weight decay 0.1"
-    assert run.epochs_run == 2
+def test_weight_decay_technique_excludes_biases(monkeypatch):
+    seen = []
+    real = optim.Optimizer.exclude_from_weight_decay
+
+    def spy(self, var_list):
+        seen.append((self, list(var_list)))
+        return real(self, var_list)
+
+    monkeypatch.setattr(optim.Optimizer, "exclude_from_weight_decay", spy)
+    run = combined.train(
+        combined.Technique("wd", weight_decay=0.1), combined.make_problem(), epochs=2
+    )
+    assert run.technique.describe() == "weight decay 0.1" and run.epochs_run == 2
+    ((opt, excluded),) = seen
+    assert [id(b) for b in excluded] == [id(b) for b in combined.biases(run.model)]
+    dense = [la for la in run.model.layers if isinstance(la, layers.Dense)]
+    assert all(opt.uses_weight_decay(la.params["W"]) for la in dense)
+    assert not any(opt.uses_weight_decay(la.params["b"]) for la in dense)
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +305,10 @@ def test_compare_table_and_ranking(small_comparison):
     for name in c.runs:
         assert name in table
     assert "mean ± sample std over 2 seeds" in table
-    assert sorted(c.ranking("val_accuracy")) == sorted(c.runs)
+    ranked = c.ranking("val_accuracy")
+    assert sorted(ranked) == sorted(c.runs)
+    values = [c.mean[n]["val_accuracy"] for n in ranked]
+    assert values == sorted(values, reverse=True) and values[0] > values[-1]
     with pytest.raises(ValueError, match="metric must be one of"):
         c.ranking("speed")
 

@@ -35,6 +35,7 @@ def tiny(tmp_path_factory):
     return d
 
 
+@pytest.mark.kernel
 def test_main_reports_failures_in_the_table_and_json_and_exits_1(tiny, tmp_path, capsys):
     out = tmp_path / "r.json"
     args = ["--only", "notebooks", "--no-one-core", "--timeout", "3", "--json", str(out)]
@@ -144,8 +145,14 @@ def test_summary_budgets_table_and_exit_code():
     assert bench.exit_code({**report, "mlp": {"error": "boom"}}) == 1
 
 
-def test_matmul_floor_is_a_positive_time():
-    assert 0 < bench.matmul_floor([4, 3, 2], n_train=10, n_val=5, epochs=2, batch_size=4) < 1
+def test_matmul_floor_grows_with_the_work_it_times():
+    def floor(epochs):
+        return bench.matmul_floor(
+            [64, 128, 10], n_train=500, n_val=100, epochs=epochs, batch_size=8
+        )
+
+    # 50 epochs of products against 1: far more time, whatever the machine's load
+    assert 0 < floor(1) < floor(50) < 60
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,9 @@ def test_bias_variance_is_repeatable_and_uses_the_seed():
 def test_learning_curve_shapes():
     tr, va = B.learning_curve(1, [10, 100], repeats=3)
     assert tr.shape == va.shape == (2,)
+    # a straight line: training error rises and validation error falls with more
+    # points, and a model always does better on the points it was fitted to
+    assert tr[1] > tr[0] and va[1] < va[0] and np.all(tr < va)
 
 
 @pytest.mark.parametrize(

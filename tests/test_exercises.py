@@ -51,7 +51,14 @@ def test_result_prints_and_is_falsy_unless_right():
     assert checks.Result("x", checks.RIGHT, "ok")
 
 
-def test_show_solution_and_unknown_id():
-    assert "def" in checks.show_solution(IDS[0])
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_show_solution_gives_that_exercises_reference_source(exercise_id):
+    source = checks.show_solution(exercise_id)
+    assert source == inspect.getsource(REGISTRY[exercise_id].solution)
+    name = REGISTRY[exercise_id].solution.__name__
+    assert f"def {name}(" in source or (name == "<lambda>" and "solution=lambda" in source)
+
+
+def test_show_solution_of_an_unknown_id():
     with pytest.raises(ValueError, match="unknown exercise"):
         checks.show_solution("99.9")

@@ -19,6 +19,7 @@ from course_utils import runner
 from course_utils.render import find_notebooks
 
 NOTEBOOKS = find_notebooks()
+pytestmark = pytest.mark.kernel
 
 
 def _fresh_run(path):

@@ -42,6 +42,7 @@ def test_the_cell_time_limit_is_60_s_unless_the_environment_says_otherwise(monke
             runner.cell_timeout()
 
 
+@pytest.mark.kernel
 def test_a_stalled_cell_fails_at_the_limit_naming_notebook_and_cell(tmp_path, monkeypatch):
     path = _write(tmp_path / "07_stalls.ipynb", "x = 1", SLEEPS_120_S, "print('never')")
     monkeypatch.setenv(runner.CELL_TIMEOUT_ENV, "2")
@@ -55,6 +56,7 @@ def test_a_stalled_cell_fails_at_the_limit_naming_notebook_and_cell(tmp_path, mo
     assert seconds < 30, f"the stalled cell was stopped only after {seconds:.0f} s"
 
 
+@pytest.mark.kernel
 def test_an_error_and_a_dead_kernel_are_named(tmp_path):
     raises = _write(tmp_path / "a.ipynb", "print('before')", "x = 2\nassert x + x == 5\n", "1")
     run = runner.run(raises, mpl_backend="Agg")
@@ -70,6 +72,7 @@ def test_an_error_and_a_dead_kernel_are_named(tmp_path):
     assert run.error.endswith("while running code cell 2 (`import os`)")
 
 
+@pytest.mark.kernel
 def test_markers_are_comment_lines_and_skips_are_honoured(tmp_path):
     assert runner.markers("# NBVAL_SKIP\nx = 1") == {"NBVAL_SKIP"}
     assert runner.markers("x = 1  # NBVAL_SKIP would be a comment after code") == set()
@@ -91,6 +94,7 @@ def test_run_rejects_a_bad_timeout(tmp_path):
         runner.run(tmp_path / "x.ipynb", timeout=0)
 
 
+@pytest.mark.kernel
 def test_nbval_takes_the_same_cell_limit_and_names_the_cell(tmp_path):
     """nbval, as `make test` runs it with this repository's conftest.py, stops a cell
     that would sleep 120 s at the course's limit (2 s here, set in the environment)."""
@@ -116,6 +120,7 @@ def test_nbval_takes_the_same_cell_limit_and_names_the_cell(tmp_path):
     assert seconds < 60, f"nbval stopped the stalled cell only after {seconds:.0f} s"
 
 
+@pytest.mark.kernel
 def test_pinned_pair_runs_in_parallel_and_finds_a_difference(tmp_path):
     path = _write(
         tmp_path / "01_pair.ipynb",
@@ -166,3 +171,20 @@ def test_compare_outputs_names_the_cell_and_the_first_differing_line():
     assert runner.compare_outputs(a, b) == ["cell 3: 'loss 0.2' vs 'loss 0.3'"]
     many = runner.compare_outputs([(i, "x") for i in range(15)], [(i, "y") for i in range(15)])
     assert len(many) == 11 and many[-1] == "... and 5 more cells"
+
+
+def test_figures_and_quiet_results_are_not_part_of_the_text():
+    """nbval under Agg shows a figure as text and a `;` cell's result; JupyterLab shows
+    neither: the comparison of two runs leaves both out."""
+    figure = nbformat.v4.new_output(
+        "display_data", data={"text/plain": "<Figure size 560x320.5 with 2 Axes>"}
+    )
+    result = nbformat.v4.new_output(
+        "execute_result", data={"text/plain": "<History at 0x7f00>"}, execution_count=1
+    )
+    quiet = {"source": "model.fit(x, y);  # quiet", "outputs": [figure, result]}
+    loud = {"source": "model.fit(x, y)", "outputs": [figure, result]}
+    assert runner.cell_text(quiet) == ""
+    assert runner.cell_text(loud) == "<History at 0x7f00>\n"
+    not_quiet = {"source": "x = 'a;'\nx", "outputs": [result]}
+    assert runner.cell_text(not_quiet) == "<History at 0x7f00>\n"

@@ -4,7 +4,7 @@ For each notebook in ``notebooks/``: open it, run all cells with JupyterLab's ow
 "Run All Cells" command, wait until the kernel is idle, then check what the page
 shows: every code cell ran, no cell shows an error or anything on stderr, every figure
 is an image that loaded (non-zero natural size) and every widget rendered. Then the
-"Try it" widgets: a slider is moved from the keyboard (focus, ArrowRight) and the
+"Try it" widgets: a slider is moved from the keyboard (focus, End or Home) and the
 figure beside it must change, with no error on the page or in the kernel's log.
 
 The fixtures (JupyterLab server, browser, screenshots) are in ``conftest.py`` here.
@@ -126,19 +126,25 @@ _JS_FIND_SLIDERS = """(path) => {
     (box) => box.querySelector('.widget-output') && box.querySelector('.noUi-handle'));
   // The innermost boxes: controls plus the Output with their figure.
   const boxes = candidates.filter((box) => !candidates.some((o) => o !== box && box.contains(o)));
-  return boxes.map((box, i) => {
-    const handle = box.querySelector('.noUi-handle');
+  // Every slider of every such box: one entry per slider handle.
+  const found = [];
+  boxes.forEach((box, i) => {
     box.setAttribute('data-course-widget', String(i));
-    handle.setAttribute('data-course-slider', String(i));
-    const slider = handle.closest('.widget-slider, .widget-hslider, .jupyter-widgets');
-    const label = slider ? slider.querySelector('.widget-label') : null;
-    return {
-      index: i,
-      label: label ? label.textContent : '',
-      now: handle.getAttribute('aria-valuenow'),
-      max: handle.getAttribute('aria-valuemax'),
-    };
+    box.querySelectorAll('.noUi-handle').forEach((handle) => {
+      const key = String(found.length);
+      handle.setAttribute('data-course-slider', key);
+      const slider = handle.closest('.widget-slider, .widget-hslider, .jupyter-widgets');
+      const label = slider ? slider.querySelector('.widget-label') : null;
+      found.push({
+        index: i,
+        key: key,
+        label: label ? label.textContent : '',
+        now: handle.getAttribute('aria-valuenow'),
+        max: handle.getAttribute('aria-valuemax'),
+      });
+    });
   });
+  return found;
 }"""
 
 _JS_FIGURE = """(i) => {
@@ -156,7 +162,7 @@ _JS_FIGURE_CHANGED = """([i, before]) => {
 }"""
 
 
-def test_try_it_sliders_redraw_from_the_keyboard(executed):
+def test_every_try_it_slider_redraws_from_the_keyboard(executed):
     source = executed.path.read_text()
     if "interactive_figure(" not in source:
         pytest.skip(f"{executed.rel} has no Try it widget")
@@ -175,10 +181,11 @@ def test_try_it_sliders_redraw_from_the_keyboard(executed):
         assert before and before["width"] > 0, f"{name}: no figure before moving the slider"
         log_offset = executed.server.log_size()
         errors_before = len(_real_kernel_errors(executed.kernel_errors()))
-        handle = page.locator(f'[data-course-slider="{i}"]')
+        handle = page.locator(f'[data-course-slider="{slider["key"]}"]')
         handle.scroll_into_view_if_needed()
         handle.focus()
-        key = "ArrowLeft" if slider["now"] == slider["max"] else "ArrowRight"
+        # End (Home at the top) moves any slider, int or float, by a visible amount
+        key = "Home" if slider["now"] == slider["max"] else "End"
         page.keyboard.press(key)
         # Wait for the new figure; stop early if the kernel logs an error instead.
         limit = runner.cell_timeout()  # a redraw is a cell's work: the same limit
@@ -215,6 +222,11 @@ def test_a_stalled_cell_fails_within_the_cell_limit_and_is_named(
 
     path = jupyterlab.root / "notebooks" / "99_stalls.ipynb"
     nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {  # without it JupyterLab asks which kernel to start
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
     nb.cells = [
         nbformat.v4.new_markdown_cell("# 99 · A notebook that stalls"),
         nbformat.v4.new_code_cell("x = 1"),
