@@ -262,7 +262,9 @@ def paired(
     runs_a, runs_b = comparison.runs[a], comparison.runs[b]
     if [r.seed for r in runs_a] != [r.seed for r in runs_b]:
         raise ValueError(f"{a} and {b} were not run on the same draws")
-    diffs = np.array([getattr(x, metric) - getattr(y, metric) for x, y in zip(runs_a, runs_b)])
+    diffs = np.array(
+        [getattr(x, metric) - getattr(y, metric) for x, y in zip(runs_a, runs_b, strict=True)]
+    )
     return Paired(
         a,
         b,
