@@ -5,7 +5,7 @@ module's runs, table, figures and widget."""
 import numpy as np
 import pytest
 
-from course_utils import combined, layers, optim, regularizers, training
+from course_utils import combined, contest, layers, optim, regularizers, training
 
 # --------------------------------------------------------------------- optimizers
 
@@ -324,14 +324,148 @@ def test_figures_draw_and_reject_an_unknown_technique(small_comparison):
     assert len(combined.weight_decay_figure(runs).axes[0].lines) == 4
 
 
-def test_the_chosen_strengths_are_the_best_on_validation():
-    """The notebook says each strength was chosen on validation: prove it for L2 and dropout."""
+# ------------------------------------------------------- the contest (equal budget)
+#: The choices notebook 06 prints and asserts, one per technique.
+NOTEBOOK_CHOICES = {
+    "L2": {"l2": 0.01},
+    "L1": {"l1": 0.003},
+    "dropout": {"dropout": 0.7},
+    "augmentation": {"augment_strength": 1.0},
+    "early stopping": {"patience": 5},
+    "AdamW": {"weight_decay": 3.0},
+    "combined": {"dropout": 0.5, "l2": 0.003},
+}
+
+
+@pytest.fixture(scope="module")
+def grid():
+    """The notebook's grid: every candidate of every technique on the five draws."""
+    return contest.tune()
+
+
+def test_every_technique_gets_the_same_budget(grid):
+    assert set(combined.CANDIDATES) == set(NOTEBOOK_CHOICES)
+    assert {len(c) for c in combined.CANDIDATES.values()} == {3}
+    assert len(grid.draws) >= 5
+    for name, rows in grid.runs.items():
+        assert len(rows) == (1 if name == "none" else 3), name
+        assert all(len(row) == len(grid.draws) for row in rows)
+        # every run of a candidate is that candidate, one per draw, seeded by the draw
+        for row, technique in zip(
+            rows, [None] if name == "none" else combined.candidates(name), strict=True
+        ):
+            assert [r.seed for r in row] == list(grid.draws)
+            if technique is not None:
+                assert all(r.technique == technique for r in row)
+
+
+def test_every_choice_is_the_best_on_validation_and_the_one_the_notebook_states(grid):
+    """Each technique's kept candidate has the best mean validation accuracy, and the
+    test set played no part: it is not even computed before `final`."""
+    runs = [r for rows in grid.runs.values() for row in rows for r in row]
+    assert all(np.isnan(r.test_accuracy) for r in runs)
+    choice = contest.choose(grid)
+    assert set(choice) == set(grid.runs)
+    for name, k in choice.items():
+        val = grid.validation(name).mean(axis=1)
+        assert val[k] == val.max(), name
+        assert k == int(np.flatnonzero(val == val.max())[0])  # ties go to the first
+    for name, settings in NOTEBOOK_CHOICES.items():
+        kept = grid.runs[name][choice[name]][0].technique
+        for attr, value in settings.items():
+            assert getattr(kept, attr) == value, (name, attr, getattr(kept, attr))
+    table = contest.choice_table(grid, choice)
+    assert table.count("<- kept") == len(grid.runs)
+
+
+def test_final_scores_the_test_set_of_the_kept_runs_only(grid):
+    choice = contest.choose(grid)
+    comparison = contest.final(grid, choice)
+    assert list(comparison.runs) == list(grid.runs)
+    for name, runs in comparison.runs.items():
+        assert all(0 < r.test_accuracy <= 1 for r in runs)
+        assert [r.seed for r in runs] == list(grid.draws)
+        mean = np.mean([r.test_accuracy for r in runs])
+        assert comparison.mean[name]["test_accuracy"] == pytest.approx(mean)
+    # the grid itself is left unscored
+    assert np.isnan(grid.runs["L2"][choice["L2"]][0].test_accuracy)
+    with pytest.raises(ValueError, match="choice must name every technique"):
+        contest.final(grid, {"L2": 0})
+
+
+def test_early_stopping_replay_equals_the_callback_for_every_patience(grid):
+    problem = grid.problems[1]
+    for k, technique in enumerate(combined.candidates("early stopping")):
+        real = combined.train(technique, problem, seed=grid.draws[1])
+        replayed = grid.runs["early stopping"][k][1]
+        assert real.epochs_run == replayed.epochs_run and real.kept_epoch == replayed.kept_epoch
+        for a, b in zip(real.model.get_weights(), replayed.model.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert real.val_accuracy == replayed.val_accuracy
+        assert real.history["val_loss"] == replayed.history["val_loss"]
+
+
+def test_paired_differences_are_draw_by_draw(grid):
+    comparison = contest.final(grid, contest.choose(grid))
+    p = contest.paired(comparison, "L2", "none")
+    expected = [
+        a.test_accuracy - b.test_accuracy
+        for a, b in zip(comparison.runs["L2"], comparison.runs["none"], strict=True)
+    ]
+    np.testing.assert_allclose(p.diffs, expected)
+    assert p.mean == pytest.approx(np.mean(expected))
+    assert p.std == pytest.approx(np.std(expected, ddof=1))
+    assert p.wins == sum(d > 0 for d in expected) and p.losses == sum(d < 0 for d in expected)
+    same = contest.paired(comparison, "L2", "L2")
+    assert same.mean == 0 and same.wins == same.losses == 0
+    assert "L2 - none" in str(p) and "of 5" in str(p)
+    with pytest.raises(ValueError, match="metric must be one of"):
+        contest.paired(comparison, "L2", "none", metric="speed")
+    fig = contest.gains_figure(comparison)
+    assert len(fig.axes[0].get_xticklabels()) == len(comparison.runs) - 1
+    with pytest.raises(ValueError, match="baseline must be one of"):
+        contest.gains_figure(comparison, baseline="magic")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: contest.tune(draws=(0,)), "at least 2 draws"),
+        (lambda: contest.tune(draws=(1, 1)), "draws must be different"),
+        (lambda: contest.tune(["ridge"]), "technique must be one of"),
+        (lambda: contest.choose("grid"), "grid must be a Grid"),
+        (lambda: combined.Technique("x", augment_strength=0), "augment_strength must be in"),
+        (lambda: combined.make_augmenter(0, strength=-1), "strength must be in"),
+    ],
+)
+def test_contest_arguments_are_checked(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
+
+
+def test_a_small_contest_runs_on_two_draws():
+    g = contest.tune(["L2", "early stopping"], draws=(3, 4), epochs=8)
+    assert list(g.runs) == ["none", "L2", "early stopping"]
+    assert g.validation("L2").shape == (3, 2)
+    c = contest.final(g, contest.choose(g))
+    assert "over 2 draws" in combined.format_table(c, over="draws")
+
+
+# ------------------------------------------------------ momentum: L2 vs weight decay
+def test_momentum_breaks_the_factor_two_and_one_over_one_minus_mu_is_close():
     p = combined.make_problem()
-    for name, attr in (("L2", "l2"), ("dropout", "dropout")):
-        c = combined.compare(p, combined.candidates(name))
-        best = max(c.mean, key=lambda n: c.mean[n]["val_accuracy"])
-        chosen = getattr(combined.TECHNIQUES[name], attr)
-        assert getattr(c.runs[best][0].technique, attr) == chosen, (name, best)
+    plain = combined.momentum_l2_vs_decay(p, momentum=0.0, steps=40, factors=(1.0, 2.0))
+    assert plain["distance"][1.0] < 1e-10 < 1e-3 < plain["distance"][2.0]  # no momentum: exact
+    mom = combined.momentum_l2_vs_decay(p, momentum=0.9, steps=200, factors=(1.0, 10.0))
+    assert mom["distance"][1.0] > 4 * mom["distance"][10.0]
+    # idle (blank-pixel) weights: L2 with momentum shrinks them like a decay of about
+    # 2 * l2 / (1 - momentum); the decoupled decay shrinks them by exactly (1 - lr * wd)
+    rate = (mom["blank"][-1] / mom["blank"][-51]) ** (1 / 50)
+    assert (1 - rate) / 0.05 == pytest.approx(2 * 0.005 / (1 - 0.9), rel=0.1)
+    decay = mom["blank_decay"][10.0]
+    np.testing.assert_allclose(decay[1:] / decay[:-1], 1 - 0.05 * 10 * 2 * 0.005, rtol=1e-9)
+    with pytest.raises(ValueError, match="momentum must be in"):
+        combined.momentum_l2_vs_decay(p, momentum=1.0)
 
 
 def test_biases_helper_and_kernel_norm():
