@@ -120,9 +120,12 @@ def bilinear_sample(images, rows, cols, *, fill: float = 0.0) -> np.ndarray:
     r0, c0 = r0.astype(int) + 1, c0.astype(int) + 1  # +1: coordinates in `padded`
     top, bottom = np.clip(r0, 0, h + 1), np.clip(r0 + 1, 0, h + 1)
     left, right = np.clip(c0, 0, w + 1), np.clip(c0 + 1, 0, w + 1)
-    b = np.arange(n)[:, None, None]
-    upper = (1 - fc) * padded[b, top, left] + fc * padded[b, top, right]
-    lower = (1 - fc) * padded[b, bottom, left] + fc * padded[b, bottom, right]
+    # the same reads as padded[b, row, col], through flat indices (faster, same values)
+    flat = padded.ravel()
+    start = (np.arange(n) * (h + 2) * (w + 2))[:, None, None]
+    top, bottom = start + top * (w + 2), start + bottom * (w + 2)
+    upper = (1 - fc) * flat[top + left] + fc * flat[top + right]
+    lower = (1 - fc) * flat[bottom + left] + fc * flat[bottom + right]
     return (1 - fr) * upper + fr * lower
 
 
