@@ -348,6 +348,8 @@ def test_l2_matched_control_matches_norms_and_starts_from_the_notebooks_runs():
     plain = D.trained_model(0.0)[0]
     assert row["hidden_norm"]["no dropout"] == pytest.approx(D.hidden_weight_norm(plain))
     assert row["cancellation"]["no dropout"] == pytest.approx(D.cancellation_ratio(plain, X))
+    assert row["gap"]["no dropout"] == pytest.approx(D.gap(D.trained_model(0.0)[1]))
+    assert row["gap"]["dropout"] == pytest.approx(D.gap(D.trained_model(0.5)[1]))
     with pytest.raises(ValueError, match="draws"):
         D.l2_matched_control(draws=0)
 
