@@ -120,9 +120,12 @@ def bilinear_sample(images, rows, cols, *, fill: float = 0.0) -> np.ndarray:
     r0, c0 = r0.astype(int) + 1, c0.astype(int) + 1  # +1: coordinates in `padded`
     top, bottom = np.clip(r0, 0, h + 1), np.clip(r0 + 1, 0, h + 1)
     left, right = np.clip(c0, 0, w + 1), np.clip(c0 + 1, 0, w + 1)
-    b = np.arange(n)[:, None, None]
-    upper = (1 - fc) * padded[b, top, left] + fc * padded[b, top, right]
-    lower = (1 - fc) * padded[b, bottom, left] + fc * padded[b, bottom, right]
+    # the same reads as padded[b, row, col], through flat indices (faster, same values)
+    flat = padded.ravel()
+    start = (np.arange(n) * (h + 2) * (w + 2))[:, None, None]
+    top, bottom = start + top * (w + 2), start + bottom * (w + 2)
+    upper = (1 - fc) * flat[top + left] + fc * flat[top + right]
+    lower = (1 - fc) * flat[bottom + left] + fc * flat[bottom + right]
     return (1 - fr) * upper + fr * lower
 
 
@@ -345,6 +348,52 @@ class RandomAugmenter:
             f"RandomAugmenter(rotation={self.rotation:g}, zoom={self.zoom:g}, "
             f"shift={self.shift:g}, blur={self.blur:g}, noise={self.noise:g}, seed={self.seed})"
         )
+
+
+class SplitAugmenter:
+    """Two augmenters for two groups of training images, as :func:`fit_augmented` calls it.
+
+    :func:`fit_augmented` hands its augmenter ``copies`` stacked copies of the training
+    images, in their order, so row ``k`` of that stack is training image ``k mod N``.
+    ``chosen`` marks the training images (one flag each) that get ``chosen_augmenter``;
+    all others get ``other_augmenter``. For example: turn every digit up to 180 degrees
+    except the sixes and nines.
+
+    Args:
+        chosen: Booleans ``(N,)``, one per training image.
+        chosen_augmenter: Callable for the chosen images ``(M, H, W) -> (M, H, W)``.
+        other_augmenter: Callable for all the other images.
+    """
+
+    def __init__(self, chosen, chosen_augmenter, other_augmenter):
+        chosen = np.asarray(chosen)
+        if chosen.ndim != 1 or chosen.dtype != bool or len(chosen) == 0:
+            raise ValueError(f"chosen must be a non-empty 1-D boolean array, got {chosen!r}")
+        for name, aug in (
+            ("chosen_augmenter", chosen_augmenter),
+            ("other_augmenter", other_augmenter),
+        ):
+            if not callable(aug):
+                raise TypeError(f"{name} must be callable, got {type(aug).__name__}")
+        self.chosen, self.chosen_augmenter, self.other_augmenter = (
+            chosen,
+            chosen_augmenter,
+            other_augmenter,
+        )
+
+    def __call__(self, images) -> np.ndarray:
+        """Augmented copies of a stack of whole copies of the training images ``(k N, H, W)``."""
+        x, _ = _as_images(images)
+        n = len(self.chosen)
+        if len(x) % n:
+            raise ValueError(
+                f"images must be whole copies of the {n} training images, got {len(x)} images"
+            )
+        mask = np.tile(self.chosen, len(x) // n)
+        out = np.array(self.other_augmenter(x), dtype=np.float64)
+        if mask.any():
+            out[mask] = self.chosen_augmenter(x[mask])
+        return out
 
 
 def fit_augmented(

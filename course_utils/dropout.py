@@ -11,9 +11,16 @@ import functools
 
 import numpy as np
 
-from course_utils import _validate, datasets, optim, training
+from course_utils import _validate, datasets, optim, regularizers, training
 from course_utils import layers as L
-from course_utils import losses as _losses
+from course_utils.coadaptation import (  # noqa: F401 - the notebook reads them as ref.*
+    cancellation_ratio,
+    curvature_interactions,
+    hidden_activations,
+    interaction_share,
+    pair_interactions,
+    unit_ablation,
+)
 
 MODES = ("train", "test")
 
@@ -145,6 +152,7 @@ def train_mlp(
     epochs=None,
     learning_rate=None,
     seed=None,
+    l2=None,
 ):
     """Train ``mlp([2, *hidden, 2], dropout=rate)`` with full-batch Adam.
 
@@ -155,6 +163,7 @@ def train_mlp(
         x_train: Inputs ``(N, D)``; y_train: labels ``(N,)``.
         rate: One dropout rate for every hidden layer, or a list (one per hidden layer).
         validation_data: Optional ``(x_val, y_val)`` recorded after every epoch.
+        l2: Optional L2 strength: ``regularizers.L2(l2)`` on every Dense kernel.
 
     Returns:
         ``(model, history)``.
@@ -174,6 +183,7 @@ def train_mlp(
     model = L.mlp(
         [x_train.shape[1], *s["hidden"], max(n_classes, 2)],
         dropout=rates if rates else None,
+        kernel_regularizer=None if l2 is None else regularizers.L2(l2),
         seed=s["seed"],
     )
     history = training.fit(
@@ -231,6 +241,102 @@ def rate_sweep(rates=SWEEP_RATES) -> dict[float, dict[str, float]]:
     return out
 
 
+def hidden_weight_norm(model) -> float:
+    """Frobenius norm of the first Dense kernel (the hidden layer's weights)."""
+    dense = next(la for la in model.layers if isinstance(la, L.Dense))
+    return float(np.linalg.norm(dense.params["W"]))
+
+
+def l2_matching_norm(x_train, y_train, target: float, *, tolerance: float = 0.02, seed=None):
+    """Train with L2 on every kernel, its strength chosen so the hidden norm hits ``target``.
+
+    The strength is searched on a log scale by secant steps (at most a decade each),
+    starting from 1e-3; each try is a full training run. The hidden layer's weight norm
+    falls as the strength grows.
+
+    Args:
+        x_train, y_train: The training set.
+        target: The hidden layer's weight norm to reach, > 0.
+        tolerance: Accepted relative miss, in (0, 0.5].
+        seed: Seed of the starting weights (default: ``MODEL_SETTINGS``).
+
+    Returns:
+        ``(model, l2)``: the run whose norm is within ``tolerance`` of ``target``.
+
+    Raises:
+        ValueError: If 12 tries did not get within ``tolerance`` of ``target``.
+    """
+    target = _validate.number("target", target, low=0, low_open=True)
+    tolerance = _validate.number("tolerance", tolerance, low=0, high=0.5, low_open=True)
+    f = {}
+
+    def miss(log_l2):  # log of (reached norm / target): > 0 means too weak
+        if log_l2 not in f:
+            model, _ = train_mlp(x_train, y_train, l2=10.0**log_l2, seed=seed)
+            f[log_l2] = (model, float(np.log(hidden_weight_norm(model) / target)))
+        return f[log_l2][1]
+
+    # secant steps on log10(strength) against log(norm), each step at most one decade
+    a, b = -3.0, -3.0 + (0.5 if miss(-3.0) > 0 else -0.5)
+    for _ in range(10):
+        if abs(miss(b)) < np.log1p(tolerance) or miss(b) == miss(a):
+            break
+        a, b = b, b - miss(b) * (b - a) / (miss(b) - miss(a))
+        b = float(np.clip(b, a - 1, a + 1))
+    best = min(f, key=lambda k: abs(f[k][1]))
+    if abs(f[best][1]) >= np.log1p(tolerance):
+        reached = target * np.exp(f[best][1])
+        raise ValueError(
+            f"target norm {target:.3g} is out of reach: after {len(f)} tries the closest "
+            f"was {reached:.3g}, at l2 = {10.0**best:.3g}"
+        )
+    return f[best][0], float(10.0**best)
+
+
+def l2_matched_control(rate: float = 0.5, draws: int = 5) -> list[dict]:
+    """Dropout against plain training and against L2 matched on the hidden weight norm.
+
+    For each draw of the data (draw 0 is the notebook's; draw ``k`` uses data seed
+    ``DATA_SETTINGS['seed'] + k``), three runs from the same starting weights: no
+    regularization, dropout ``rate``, and L2 on both kernels with the strength that
+    gives the dropout run's hidden-layer weight norm (within 2%). Each run gets the
+    mean single-unit rise, the non-additive share and the cancellation ratio on its
+    training points.
+
+    Returns:
+        One dict per draw: ``{'seed', 'l2', 'hidden_norm', 'output_norm', 'mean_rise',
+        'share', 'cancellation'}``, each of the last five a ``{run name: value}`` dict
+        with the names 'no dropout', 'dropout', 'L2, same hidden norm'. ``mean_rise`` is
+        the mean of :func:`unit_ablation`. ``gap`` holds the final validation-minus-
+        training loss of the runs without and with dropout (the L2 strength was chosen
+        to match a norm, not on validation, so that run gets no gap).
+    """
+    rate = _rate(rate)
+    draws = _validate.integer("draws", draws, low=1, high=20)
+    out = []
+    for k in range(draws):
+        seed = DATA_SETTINGS["seed"] + k
+        x, y, x_val, y_val = make_data(seed=seed)
+        plain, h_plain = train_mlp(x, y, validation_data=(x_val, y_val))
+        dropped, h_dropped = train_mlp(x, y, rate, validation_data=(x_val, y_val))
+        matched, l2 = l2_matching_norm(x, y, hidden_weight_norm(dropped))
+        runs = {"no dropout": plain, "dropout": dropped, "L2, same hidden norm": matched}
+        row = {"seed": seed, "l2": l2}
+        row["gap"] = {"no dropout": gap(h_plain), "dropout": gap(h_dropped)}
+        row["hidden_norm"] = {n: hidden_weight_norm(m) for n, m in runs.items()}
+        row["output_norm"] = {
+            n: float(np.linalg.norm(m.layers[-1].params["W"])) for n, m in runs.items()
+        }
+        rises = {n: unit_ablation(m, x, y) for n, m in runs.items()}
+        row["mean_rise"] = {n: float(r.mean()) for n, r in rises.items()}
+        row["share"] = {
+            n: interaction_share(pair_interactions(m, x, y), rises[n]) for n, m in runs.items()
+        }
+        row["cancellation"] = {n: cancellation_ratio(m, x) for n, m in runs.items()}
+        out.append(row)
+    return out
+
+
 def boundary_length(predict, x, *, resolution: int = 120, padding: float = 0.5) -> float:
     """Length of a 2-D classifier's decision boundary, in data units: a wigglier boundary
     is a longer one.
@@ -266,167 +372,6 @@ def boundary_length(predict, x, *, resolution: int = 120, padding: float = 0.5) 
     return float(across_x * dy + across_y * dx)
 
 
-# ------------------------------------------------------------------- co-adaptation
-def _hidden_layer_ends(model: L.Sequential) -> list[int]:
-    """Index of the activation layer closing each hidden layer."""
-    return [i for i, layer in enumerate(model.layers) if isinstance(layer, (L.ReLU, L.Tanh))]
-
-
-def _check_model(model) -> L.Sequential:
-    if not isinstance(model, L.Sequential):
-        raise TypeError(f"model must be a course_utils Sequential, got {type(model).__name__}")
-    if not _hidden_layer_ends(model):
-        raise ValueError("model has no hidden layer (no ReLU or Tanh layer)")
-    return model
-
-
-def hidden_activations(model, x, *, layer: int = 0) -> np.ndarray:
-    """Inference-mode output of hidden layer ``layer`` (0 = first): shape ``(N, H)``."""
-    model = _check_model(model)
-    ends = _hidden_layer_ends(model)
-    layer = _validate.integer("layer", layer, low=0, high=len(ends) - 1)
-    out = _validate.array("x", x, ndim=2)
-    for la in model.layers[: ends[layer] + 1]:
-        out = la.forward(out, training=False)
-    return out
-
-
-def unit_ablation(model, x, y, *, layer: int = 0) -> np.ndarray:
-    """How much the loss rises when one hidden unit is removed, for every unit.
-
-    Unit ``j`` of hidden layer ``layer`` is set to zero (inference mode, nothing
-    rescaled) and the mean cross-entropy on ``(x, y)`` is measured again.
-
-    Args:
-        model: A trained course ``Sequential`` classifier.
-        x: Inputs ``(N, D)``; y: labels ``(N,)``.
-        layer: Which hidden layer (0 = first).
-
-    Returns:
-        Rise in loss for each unit ``(H,)`` (positive: the unit was needed).
-    """
-    model = _check_model(model)
-    ends = _hidden_layer_ends(model)
-    h = hidden_activations(model, x, layer=layer)
-    head = model.layers[ends[layer] + 1 :]
-    loss = _losses.SoftmaxCrossEntropy()
-
-    def loss_from(hidden):
-        out = hidden
-        for la in head:
-            out = la.forward(out, training=False)
-        return loss(out, y)[0]
-
-    base = loss_from(h)
-    rises = np.empty(h.shape[1])
-    for j in range(h.shape[1]):
-        cut = h.copy()
-        cut[:, j] = 0.0
-        rises[j] = loss_from(cut) - base
-    return rises
-
-
-def _mean_cross_entropy(logits, y) -> np.ndarray:
-    """Mean cross-entropy over the rows N of ``logits (..., N, C)``: shape ``(...)``."""
-    z = logits - logits.max(axis=-1, keepdims=True)
-    log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-    return -(log_p * np.eye(logits.shape[-1])[y]).sum(axis=-1).mean(axis=-1)
-
-
-def pair_interactions(model, x, y, *, layer: int = 0) -> np.ndarray:
-    """How much removing two hidden units together differs from removing each alone.
-
-    With ``rise(S)`` the rise in mean cross-entropy on ``(x, y)`` when the hidden units
-    in ``S`` are set to zero (inference mode, nothing rescaled, as in
-    :func:`unit_ablation`), the interaction of units ``i`` and ``j`` is
-    ``I[i, j] = rise({i, j}) - rise({i}) - rise({j})``. It is also how much more unit
-    ``i`` costs once ``j`` is gone. Zero: the two act independently. Positive: they
-    cover for each other. Negative: one is worth less once the other is gone.
-
-    Args:
-        model: A trained course ``Sequential`` classifier.
-        x: Inputs ``(N, D)``; y: integer labels ``(N,)``.
-        layer: Which hidden layer (0 = first).
-
-    Returns:
-        ``I`` of shape ``(H, H)``: symmetric, zero on the diagonal.
-    """
-    model = _check_model(model)
-    ends = _hidden_layer_ends(model)
-    h = hidden_activations(model, x, layer=layer)
-    y = np.asarray(y)
-    if y.shape != (len(h),) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be {len(h)} integer labels (shape ({len(h)},)), got {y.shape}")
-    # Dropout is the identity at inference; the next Dense adds up one "vote" per unit.
-    head = [la for la in model.layers[ends[layer] + 1 :] if not isinstance(la, L.Dropout)]
-    if not head or not isinstance(head[0], L.Dense):
-        raise ValueError("pair_interactions needs a Dense layer right after the hidden layer")
-    dense, rest = head[0], head[1:]
-    votes = h.T[:, :, None] * dense.params["W"][:, None, :]  # (H, N, units of dense)
-    pre = dense.forward(h, training=False)  # (N, units): the sum of the votes, plus b
-
-    def loss_of(pre_batch):  # (K, N, units) -> mean cross-entropy of each, (K,)
-        out = pre_batch.reshape(-1, pre_batch.shape[-1])
-        for la in rest:
-            out = la.forward(out, training=False)
-        return _mean_cross_entropy(out.reshape(len(pre_batch), len(h), -1), y)
-
-    base = loss_of(pre[None])[0]
-    single = loss_of(pre - votes) - base
-    inter = np.empty((len(single), len(single)))
-    for i in range(len(single)):
-        inter[i] = loss_of(pre - votes[i] - votes) - base - single[i] - single
-    np.fill_diagonal(inter, 0.0)
-    return (inter + inter.T) / 2  # equal up to rounding; make it exactly symmetric
-
-
-def interaction_share(interactions, rises) -> float:
-    """The share of the pairs' effect that single-unit removals do not explain.
-
-    ``sum_{i<j} |I[i, j]| / sum_{i<j} (|rise_i| + |rise_j|)``: 0 when every pair acts as
-    the sum of its two units; it does not grow just because every effect is larger.
-
-    Args:
-        interactions: ``(H, H)`` from :func:`pair_interactions`.
-        rises: ``(H,)`` from :func:`unit_ablation`.
-    """
-    rises = np.abs(_validate.array("rises", rises, ndim=1))
-    interactions = _validate.array("interactions", interactions, ndim=2)
-    if interactions.shape != (len(rises), len(rises)):
-        raise ValueError(
-            f"interactions must have shape ({len(rises)}, {len(rises)}), got {interactions.shape}"
-        )
-    i, j = np.triu_indices(len(rises), k=1)
-    return float(np.abs(interactions[i, j]).sum() / (rises[i] + rises[j]).sum())
-
-
-def cancellation_ratio(model, x) -> float:
-    """How much the last hidden layer's votes cancel each other out.
-
-    For a two-class model with output ``logits = h @ W + b``, unit ``j`` adds
-    ``h_j * (W[j, 1] - W[j, 0])`` to the margin between the classes. The ratio is
-    ``sum_j |contribution_j| / |margin|``, the median over the inputs. Near 1, the
-    units pull the same way; large, big opposing votes cancel, so each unit only makes
-    sense together with the specific others that cancel it (co-adaptation). It can
-    fall below 1 when the output bias carries much of the margin.
-
-    Args:
-        model: A course ``Sequential`` ending with ``Dense(H, 2)``.
-        x: Inputs ``(N, D)``.
-    """
-    model = _check_model(model)
-    last = model.layers[-1]
-    if not isinstance(last, L.Dense) or last.units != 2:
-        raise ValueError("cancellation_ratio needs a two-class model ending with Dense(H, 2)")
-    ends = _hidden_layer_ends(model)
-    h = hidden_activations(model, x, layer=len(ends) - 1)
-    w = last.params["W"][:, 1] - last.params["W"][:, 0]
-    b = last.params["b"][1] - last.params["b"][0]
-    contributions = h * w
-    margin = np.abs(contributions.sum(axis=1) + b)
-    return float(np.median(np.abs(contributions).sum(axis=1) / np.maximum(margin, 1e-12)))
-
-
 # ---------------------------------------------------------------------- MC dropout
 def mc_dropout_predict(model, x, n_samples: int = 100, *, seed=0) -> np.ndarray:
     """Outputs of ``n_samples`` training-mode passes (Monte Carlo dropout).
@@ -460,6 +405,59 @@ def mc_dropout_predict(model, x, n_samples: int = 100, *, seed=0) -> np.ndarray:
         for la, (r, m) in zip(drops, saved, strict=True):
             la.rng, la.fixed_mask = r, m
     return out.reshape(n_samples, len(x), -1)
+
+
+def train_regressor(x, y, *, rate: float = 0.2, epochs: int = 300, seed=0):
+    """The MC-dropout regressor of notebook 03: ``mlp([1, 128, 1], dropout=rate)``.
+
+    Full-batch Adam (learning rate 0.02) on the mean squared error.
+
+    Args:
+        x: Inputs ``(N,)``; y: targets ``(N,)``.
+        rate: Dropout rate of the hidden layer, in [0, 1).
+        epochs: Full-batch steps, >= 1.
+        seed: Seed of the starting weights and of the masks.
+
+    Returns:
+        The trained model.
+    """
+    x = _validate.array("x", x, ndim=1)
+    y = _validate.array("y", y, ndim=1)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    model = L.mlp([1, 128, 1], dropout=_rate(rate), seed=seed)
+    training.fit(
+        model, x[:, None], y, loss="mse", optimizer=optim.Adam(0.02), epochs=epochs, seed=seed
+    )
+    return model
+
+
+def mc_dropout_std(model, x) -> np.ndarray:
+    """The exact spread of Monte Carlo dropout for ``Dense, ReLU/Tanh, Dropout, Dense(1)``.
+
+    The output of a pass is ``b + sum_j m_j h_j w_j / (1 - r)`` with independent masks
+    ``m_j`` (1 with probability ``1 - r``). Each term has variance ``(h_j w_j)^2 r / (1 -
+    r)``, so the standard deviation over passes is ``sqrt(r / (1 - r)) * ||h(x) * w||``.
+
+    Args:
+        model: A course ``Sequential`` with one hidden layer, its Dropout, one output.
+        x: Inputs ``(N, D)``.
+
+    Returns:
+        The standard deviation of the output over infinitely many passes, ``(N,)``.
+    """
+    if not isinstance(model, L.Sequential):
+        raise TypeError(f"model must be a course_utils Sequential, got {type(model).__name__}")
+    kinds = [type(la) for la in model.layers]
+    if len(kinds) != 4 or kinds[2] is not L.Dropout or model.layers[-1].units != 1:
+        raise ValueError(
+            "mc_dropout_std needs Dense, ReLU (or Tanh), Dropout, Dense(1), "
+            f"got {[k.__name__ for k in kinds]}"
+        )
+    rate = model.layers[2].rate
+    h = hidden_activations(model, x)
+    w = model.layers[-1].params["W"][:, 0]
+    return np.sqrt(rate / (1 - rate)) * np.linalg.norm(h * w, axis=1)
 
 
 # ------------------------------------------------------------------------- figures

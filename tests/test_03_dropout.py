@@ -4,9 +4,9 @@ NumPy/Keras parity, the experiment helpers, the figures and the widget."""
 import numpy as np
 import pytest
 
+from course_utils import datasets, keras_bridge, layers, losses, optim, training
 from course_utils import dropout as D
 from course_utils import gradient_check as gc
-from course_utils import keras_bridge, layers, losses, optim, training
 from course_utils.exercises import nb03
 
 TOL = 1e-8
@@ -303,6 +303,80 @@ def test_pair_interactions_of_independent_units_vanish_and_bad_input():
         D.interaction_share(np.zeros((3, 3)), np.zeros(2))
     with pytest.raises(TypeError, match="Sequential"):
         D.pair_interactions("model", X, y)
+
+
+def test_curvature_interactions_are_the_second_order_of_pair_interactions():
+    from course_utils import coadaptation as C
+
+    X, y, _, _ = D.make_data(n_train=40, n_val=10)
+    model, _ = D.train_mlp(X, y, 0.5, hidden=(16,), epochs=40)
+    out = model.layers[-1].params["W"]
+    out *= 0.01  # small votes: the second-order form is (almost) exact
+    exact, approx = D.pair_interactions(model, X, y), C.curvature_interactions(model, X)
+    assert approx.shape == (16, 16)
+    np.testing.assert_array_equal(approx, approx.T)
+    np.testing.assert_array_equal(np.diag(approx), 0.0)
+    assert np.abs(exact - approx).max() < 0.02 * np.abs(exact).max()
+    out *= 100.0  # back to full size: the share grows with the size of the votes
+    shares = []
+    for scale in (1.0, 0.25):
+        out *= scale
+        shares.append(
+            D.interaction_share(D.pair_interactions(model, X, y), D.unit_ablation(model, X, y))
+        )
+        out /= scale
+    assert shares[1] < shares[0]
+    with pytest.raises(ValueError, match="one hidden layer"):
+        C.curvature_interactions(layers.mlp([2, 4, 3, 2]), X)
+
+
+def test_l2_matching_norm_hits_its_target_and_rejects_the_unreachable():
+    X, y, _, _ = D.make_data(n_train=30, n_val=10)
+    plain, _ = D.train_mlp(X, y, epochs=40)
+    target = 0.8 * D.hidden_weight_norm(plain)
+    model, l2 = D.l2_matching_norm(X, y, target, tolerance=0.02, seed=None)
+    assert abs(D.hidden_weight_norm(model) / target - 1) < 0.02 and l2 > 0
+    again, _ = D.train_mlp(X, y, l2=l2)
+    assert D.hidden_weight_norm(again) == pytest.approx(D.hidden_weight_norm(model))
+    with pytest.raises(ValueError, match="target"):
+        D.l2_matching_norm(X, y, -1.0)
+    with pytest.raises(ValueError, match="out of reach"):
+        D.l2_matching_norm(X, y, 1e6)
+
+
+def test_l2_matched_control_matches_norms_and_starts_from_the_notebooks_runs():
+    (row,) = D.l2_matched_control(rate=0.5, draws=1)
+    assert row["seed"] == D.DATA_SETTINGS["seed"]
+    names = {"no dropout", "dropout", "L2, same hidden norm"}
+    for key in ("hidden_norm", "output_norm", "mean_rise", "share", "cancellation"):
+        assert set(row[key]) == names
+    norms = row["hidden_norm"]
+    assert abs(norms["L2, same hidden norm"] / norms["dropout"] - 1) < 0.03
+    X, _, _, _ = D.make_data()
+    plain = D.trained_model(0.0)[0]
+    assert row["hidden_norm"]["no dropout"] == pytest.approx(D.hidden_weight_norm(plain))
+    assert row["cancellation"]["no dropout"] == pytest.approx(D.cancellation_ratio(plain, X))
+    assert row["gap"]["no dropout"] == pytest.approx(D.gap(D.trained_model(0.0)[1]))
+    assert row["gap"]["dropout"] == pytest.approx(D.gap(D.trained_model(0.5)[1]))
+    with pytest.raises(ValueError, match="draws"):
+        D.l2_matched_control(draws=0)
+
+
+def test_train_regressor_is_the_notebooks_recipe_and_mc_std_is_the_passes_spread():
+    x, y = datasets.make_regression_1d(20, noise=0.2, seed=0)
+    model = D.train_regressor(x, y, rate=0.2, epochs=30, seed=1)
+    twin = layers.mlp([1, 128, 1], dropout=0.2, seed=1)
+    training.fit(twin, x[:, None], y, loss="mse", optimizer=optim.Adam(0.02), epochs=30, seed=1)
+    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    grid = np.linspace(-2, 2, 9)[:, None]
+    formula = D.mc_dropout_std(model, grid)
+    passes = D.mc_dropout_predict(model, grid, 4000, seed=0)[:, :, 0].std(axis=0)
+    np.testing.assert_allclose(passes, formula, rtol=0.06)
+    with pytest.raises(ValueError, match="Dropout, Dense"):
+        D.mc_dropout_std(layers.mlp([1, 8, 1]), grid)
+    with pytest.raises(ValueError, match="same length"):
+        D.train_regressor(x, y[:-1])
 
 
 def test_mc_dropout_predict_shape_spread_and_restores_generators():

@@ -302,6 +302,56 @@ def test_keras_augmentation_layers_are_the_identity_at_inference(digits):
     assert not np.allclose(np.asarray(stack(x4, training=True)), x4)
 
 
+def test_keras_augmentation_called_directly_or_mapped_augments_validation_data_too(digits):
+    # the pitfall notebook 04 warns about: outside a model the layers augment by default
+    import keras
+    import tensorflow as tf
+
+    x4 = digits[0][..., None].astype("float32")
+    layer = keras.layers.RandomRotation(0.1, fill_mode="constant", seed=1)
+    assert not np.allclose(np.asarray(layer(x4)), x4)
+    mapped = next(iter(tf.data.Dataset.from_tensor_slices(x4).batch(40).map(layer))).numpy()
+    assert not np.allclose(mapped, x4)
+    np.testing.assert_array_equal(np.asarray(layer(x4, training=False)), x4)
+
+
+def test_split_augmenter_gives_each_group_its_own_augmenter(digits):
+    x, y = digits
+    chosen = y == 3
+    split = A.SplitAugmenter(chosen, A.flip_left_right, lambda imgs: np.zeros_like(imgs))
+    out = split(np.tile(x, (3, 1, 1)))  # three copies, as fit_augmented stacks them
+    mask = np.tile(chosen, 3)
+    assert mask.any() and (~mask).any()
+    np.testing.assert_array_equal(out[mask], A.flip_left_right(np.tile(x, (3, 1, 1))[mask]))
+    np.testing.assert_array_equal(out[~mask], 0.0)
+    # it works inside fit_augmented: training images in order, copies stacked
+    seen = []
+
+    def spy(imgs):
+        seen.append(imgs.copy())
+        return imgs
+
+    model = layers.mlp([64, 4, 10], seed=0)
+    A.fit_augmented(
+        model,
+        x,
+        y,
+        A.SplitAugmenter(chosen, spy, spy),
+        optimizer=optim.SGD(0.1),
+        epochs=1,
+        copies=2,
+    )
+    stacked = np.tile(x, (2, 1, 1))
+    np.testing.assert_array_equal(seen[0], stacked)  # the other augmenter sees the whole stack
+    np.testing.assert_array_equal(seen[1], stacked[np.tile(chosen, 2)])  # then the chosen
+    with pytest.raises(ValueError, match="whole copies"):
+        split(x[:-1])
+    with pytest.raises(ValueError, match="boolean"):
+        A.SplitAugmenter(y, A.flip_left_right, A.flip_left_right)
+    with pytest.raises(TypeError, match="callable"):
+        A.SplitAugmenter(chosen, "flip", A.flip_left_right)
+
+
 # -------------------------------------------------------------- argument checks
 @pytest.mark.parametrize(
     ("call", "error", "message"),
