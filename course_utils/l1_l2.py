@@ -396,7 +396,6 @@ def report_test_mse(data: CurveData, lam: float, penalty: str = "l2") -> float:
     return mse(predict_linear(data.X_test, w, b), data.y_test)
 
 
-
 def threshold_on_validation(w, b: float, X_val, y_val, thresholds) -> dict:
     """Choose the threshold below which weights are set to 0, on validation data.
 
