@@ -358,3 +358,12 @@ def test_exercise_3_catches_the_notebooks_own_data():
     assert on_data != nb02._solution_3()  # the seeds are chosen so the two differ
     result = nb02.check_3(on_data)
     assert not result and "ex3" in result.message
+
+
+def test_exercise_3_reports_the_test_error_of_the_chosen_lambda_only():
+    from course_utils.exercises import nb02
+
+    best = nb02._solution_3()
+    result = nb02.check_3(best)
+    test = l1_l2.report_test_mse(l1_l2.curve_data(nb02.SEED_3), best)
+    assert result and f"Its test MSE, {test:.3f}" in result.message
