@@ -279,7 +279,7 @@ def early_stopping_as_l2_figure(
     )
     ax1.plot(s, np.zeros_like(s), "|", color="black", markersize=12, label="eigenvalues of H")
     ax1.set(xscale="log", xlabel="eigenvalue s", ylabel="share of the least-squares weight")
-    ax1.set_title("stopped descent and ridge keep the same directions", fontsize=10)
+    ax1.set_title("stopped descent and ridge keep about the same directions", fontsize=10)
     ax1.legend(fontsize=8)
     ax2.plot(lams, ridge_val, color=colour(1), label="ridge, against lambda")
     ax2.plot(
