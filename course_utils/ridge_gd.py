@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from course_utils import _validate
-from course_utils.l1_l2 import fit_ridge, mse, predict_linear
+from course_utils.l1_l2 import _lam, fit_ridge, mse, predict_linear
 
 __all__ = [
     "closest_ridge",
@@ -43,10 +43,6 @@ __all__ = [
     "steps_bound",
     "steps_to_converge",
 ]
-
-
-def _lam(lam) -> float:
-    return _validate.number("lam", lam, low=0)
 
 
 def _centred(X, y=None):
