@@ -74,10 +74,12 @@ def bias_variance(
     * variance = mean over x of the variance of the predictions across sets
     * noise = ``noise**2``, the error no model can remove
     * expected_error = mean squared error against fresh noisy labels, measured directly
+    * noise_added = expected_error - bias² - variance, and noise_se, its standard error
 
     By algebra, bias² + variance is exactly the mean squared distance between the
-    predictions and ``f``; the experiment checks that the noise adds ``noise**2`` on top,
-    so ``bias2 + variance + noise`` matches ``expected_error`` up to sampling error.
+    predictions and ``f``. A fresh label is ``f`` plus independent noise, so on average it
+    adds ``noise**2`` to that distance: noise_added equals ``noise**2`` up to sampling
+    error (a few ``noise_se``). That is a check of the arithmetic, not a finding.
     The average over ``n_sets`` is itself noisy: about ``variance / n_sets`` leaks into
     the bias² estimate, which is all that is left once the true bias is near 0.
     """
@@ -97,12 +99,17 @@ def bias_variance(
     y_fresh = f_test + noise * rng.standard_normal(preds.shape)
     bias2 = float(np.mean((preds.mean(axis=0) - f_test) ** 2))
     variance = float(np.mean(preds.var(axis=0)))
+    expected_error = float(np.mean((preds - y_fresh) ** 2))
+    # what each fresh label adds to the squared distance from the truth; mean noise**2
+    added = (preds - y_fresh) ** 2 - (preds - f_test) ** 2
     return {
         "bias2": bias2,
         "variance": variance,
         "noise": noise**2,
-        "expected_error": float(np.mean((preds - y_fresh) ** 2)),
+        "expected_error": expected_error,
         "sum": bias2 + variance + noise**2,
+        "noise_added": expected_error - bias2 - variance,
+        "noise_se": float(added.std() / np.sqrt(added.size)),
     }
 
 

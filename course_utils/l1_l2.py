@@ -66,7 +66,9 @@ __all__ = [
     "plot_weight_bars",
     "predict_linear",
     "regularization_path",
+    "report_test_mse",
     "soft_threshold",
+    "threshold_on_validation",
     "train_curve_model",
 ]
 
@@ -361,24 +363,83 @@ def curve_data(
 
 
 def lambda_sweep(data: CurveData, lams, penalty: str = "l2") -> dict[str, np.ndarray]:
-    """Training, validation and test MSE for each lambda, on a :class:`CurveData`.
+    """Training and validation MSE for each lambda, on a :class:`CurveData`.
+
+    The test points are not touched: score the chosen lambda once, afterwards, with
+    :func:`report_test_mse`.
 
     Returns:
-        ``{'lam', 'train', 'val', 'test', 'norm'}``, arrays with one entry per lambda
+        ``{'lam', 'train', 'val', 'norm'}``, arrays with one entry per lambda
         (``norm`` is the L2 norm of the fitted weights).
     """
     if not isinstance(data, CurveData):
         raise TypeError(f"data must be a CurveData (see curve_data), got {type(data).__name__}")
     lams = _validate.array("lams", lams, ndim=1)
-    out = {k: np.empty(len(lams)) for k in ("train", "val", "test", "norm")}
+    out = {k: np.empty(len(lams)) for k in ("train", "val", "norm")}
     for i, lam in enumerate(lams):
         w, b = fit_penalized(data.X, data.y, float(lam), penalty)
         out["train"][i] = mse(predict_linear(data.X, w, b), data.y)
         out["val"][i] = mse(predict_linear(data.X_val, w, b), data.y_val)
-        out["test"][i] = mse(predict_linear(data.X_test, w, b), data.y_test)
         out["norm"][i] = float(np.linalg.norm(w))
     out["lam"] = lams
     return out
+
+
+def report_test_mse(data: CurveData, lam: float, penalty: str = "l2") -> float:
+    """The test MSE of the fit for one lambda: call it once, for the lambda you chose.
+
+    The fit is :func:`fit_penalized` on the training points, as in :func:`lambda_sweep`.
+    """
+    if not isinstance(data, CurveData):
+        raise TypeError(f"data must be a CurveData (see curve_data), got {type(data).__name__}")
+    w, b = fit_penalized(data.X, data.y, _lam(lam), penalty)
+    return mse(predict_linear(data.X_test, w, b), data.y_test)
+
+
+def threshold_on_validation(w, b: float, X_val, y_val, thresholds) -> dict:
+    """Choose the threshold below which weights are set to 0, on validation data.
+
+    Every candidate sets the weights with ``|w| < threshold`` to 0 and is scored by its
+    validation MSE. The rule: the **largest** threshold (the sparsest model) whose
+    validation MSE is within one standard error of the best candidate's (the standard
+    error of that mean of squared errors over the validation points).
+
+    Args:
+        w: Weights ``(D,)`` (say, from Keras's L1, which leaves tiny non-zero values).
+        b: The bias.
+        X_val: Validation inputs ``(M, D)``.
+        y_val: Validation targets ``(M,)``, M >= 2.
+        thresholds: Candidates ``(T,)``, all >= 0.
+
+    Returns:
+        ``{'threshold', 'val', 'zeros', 'best', 'se'}``: the chosen threshold, the
+        validation MSE ``(T,)`` and the number of zeros ``(T,)`` of each candidate, the
+        index of the lowest validation MSE and its standard error.
+    """
+    w = _validate.array("w", w, ndim=1)
+    b = _validate.number("b", b)
+    X_val, y_val = _xy(X_val, y_val)
+    if len(y_val) < 2:
+        raise ValueError("y_val needs at least 2 points for a standard error")
+    thresholds = _validate.array("thresholds", thresholds, ndim=1)
+    if len(thresholds) == 0 or np.any(thresholds < 0):
+        raise ValueError("thresholds must hold at least one value, all >= 0")
+    sq = [
+        (predict_linear(X_val, np.where(np.abs(w) < t, 0.0, w), b) - y_val) ** 2 for t in thresholds
+    ]
+    val = np.array([float(e.mean()) for e in sq])
+    best = int(np.argmin(val))
+    se = float(sq[best].std(ddof=1) / np.sqrt(len(y_val)))
+    ok = np.nonzero(val <= val[best] + se)[0]
+    chosen = int(ok[np.argmax(thresholds[ok])])
+    zeros = np.array([int(np.sum(np.abs(w) < t)) for t in thresholds])
+    return {
+        "threshold": float(thresholds[chosen]),
+        "val": val,
+        "zeros": zeros,
+        "best": best,
+        "se": se,
+    }
 
 
 # --- the NumPy network on the curve ---------------------------------------------------

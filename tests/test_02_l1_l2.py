@@ -127,11 +127,40 @@ def test_lambda_sweep_has_a_u_shape_on_validation():
     data = l1_l2.curve_data()
     lams = np.r_[0.0, np.logspace(-6, 1, 8)]
     sweep = l1_l2.lambda_sweep(data, lams, "l2")
-    assert set(sweep) == {"lam", "train", "val", "test", "norm"}
+    assert set(sweep) == {"lam", "train", "val", "norm"}  # no test error: that comes later
     best = int(np.argmin(sweep["val"]))
     assert 0 < best < len(lams) - 1
     assert sweep["val"][best] < sweep["val"][0] / 2 and sweep["val"][-1] > 2 * sweep["val"][best]
     assert np.all(np.diff(sweep["norm"][1:]) < 0)  # more penalty, lighter weights
+
+
+def test_lambda_sweep_never_reads_the_test_points():
+    data = l1_l2.curve_data()
+    spoiled = data._replace(y_test=np.full_like(data.y_test, np.nan))  # any read would show
+    sweep = l1_l2.lambda_sweep(spoiled, [0.0, 1e-3, 1e-1], "l2")
+    assert all(np.all(np.isfinite(v)) for v in sweep.values())
+
+
+def test_report_test_mse_scores_one_fit_on_the_test_points():
+    data = l1_l2.curve_data()
+    w, b = l1_l2.fit_ridge(data.X, data.y, 3e-3)
+    want = l1_l2.mse(l1_l2.predict_linear(data.X_test, w, b), data.y_test)
+    assert l1_l2.report_test_mse(data, 3e-3) == pytest.approx(want, rel=1e-12)
+    assert l1_l2.report_test_mse(data, 3e-3) != l1_l2.report_test_mse(data, 1e-1)
+
+
+def test_threshold_on_validation_takes_the_sparsest_model_within_one_standard_error():
+    _, _, coef = _sparse()
+    rng = np.random.default_rng(5)
+    X_val = rng.standard_normal((200, 30))
+    y_val = X_val @ coef + 0.5 * rng.standard_normal(200)
+    w = coef + np.where(coef == 0, 1e-3, 0.0)  # tiny non-zero values where 0 is right
+    thresholds = np.array([0.0, 1e-4, 1e-2, 0.5, 5.0])
+    out = l1_l2.threshold_on_validation(w, 0.0, X_val, y_val, thresholds)
+    assert out["threshold"] == 0.5  # 1e-2 and 0.5 both zero the 25 tiny weights: take the larger
+    assert list(out["zeros"]) == [0, 0, 25, 25, 30]
+    assert out["val"][-1] > 10 * out["val"][out["best"]]  # 5.0 drops the signal
+    assert out["se"] > 0
 
 
 def test_curve_model_l2_lowers_the_norm_and_records_history():
@@ -200,6 +229,18 @@ def test_regularized_loss_and_gradients_match_keras():
         (lambda: l1_l2.predict_linear(np.ones((3, 2)), np.ones(3)), "X has 2 columns"),
         (lambda: l1_l2.regularization_path(np.ones((3, 2)), np.ones(3), [0.1, -1]), "lam must"),
         (lambda: l1_l2.lambda_sweep("data", [0.1]), "data must be a CurveData"),
+        (lambda: l1_l2.report_test_mse("data", 0.1), "data must be a CurveData"),
+        (lambda: l1_l2.report_test_mse(l1_l2.curve_data(), -1.0), "lam must be in"),
+        (
+            lambda: l1_l2.threshold_on_validation(np.ones(2), 0.0, np.ones((3, 2)), np.ones(3), []),
+            "thresholds must hold",
+        ),
+        (
+            lambda: l1_l2.threshold_on_validation(
+                np.ones(2), 0.0, np.ones((1, 2)), np.ones(1), [0]
+            ),
+            "at least 2 points",
+        ),
         (lambda: l1_l2.mse(np.ones(3), np.ones(4)), "same shape"),
         (lambda: regularizers.soft_threshold(np.ones(3), -1.0), "threshold must be in"),
         (lambda: regularizers.L1(0.1).proximal(np.ones(3), -1.0), "step must be in"),
@@ -300,3 +341,12 @@ def test_exercise_3_catches_the_notebooks_own_data():
     assert on_data != nb02._solution_3()  # the seeds are chosen so the two differ
     result = nb02.check_3(on_data)
     assert not result and "ex3" in result.message
+
+
+def test_exercise_3_reports_the_test_error_of_the_chosen_lambda_only():
+    from course_utils.exercises import nb02
+
+    best = nb02._solution_3()
+    result = nb02.check_3(best)
+    test = l1_l2.report_test_mse(l1_l2.curve_data(nb02.SEED_3), best)
+    assert result and f"Its test MSE, {test:.3f}" in result.message

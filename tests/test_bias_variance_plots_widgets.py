@@ -30,10 +30,20 @@ def test_bias_variance_parts_add_up_and_move_the_right_way():
     low, mid, high = (B.bias_variance(d, n_sets=300, seed=3) for d in (1, 5, 9))
     for r in (low, mid, high):
         assert r["sum"] == pytest.approx(r["expected_error"], rel=0.03)
+        # the noise adds sigma^2 = 0.09, up to a few standard errors (and they are small)
+        assert abs(r["noise_added"] - 0.09) < 4 * r["noise_se"] and r["noise_se"] < 0.003
     assert low["bias2"] > 100 * mid["bias2"] and high["bias2"] < 0.001
     assert low["variance"] < mid["variance"] < high["variance"]
     for d, r in ((1, low), (5, mid), (9, high)):  # the rule of thumb sigma^2 (d + 1) / n
         assert r["variance"] == pytest.approx(0.09 * (d + 1) / 30, rel=0.3)
+
+
+def test_noise_added_is_what_fresh_labels_add_and_would_catch_a_wrong_noise_level():
+    r = B.bias_variance(3, n_sets=200, seed=4)
+    assert r["noise_added"] == pytest.approx(r["expected_error"] - r["bias2"] - r["variance"])
+    louder = B.bias_variance(3, n_sets=200, seed=4, noise=0.6)
+    assert abs(louder["noise_added"] - 0.09) > 20 * louder["noise_se"]  # sigma^2 is 0.36 now
+    assert abs(louder["noise_added"] - 0.36) < 4 * louder["noise_se"]
 
 
 def test_bias_variance_is_repeatable_and_uses_the_seed():
