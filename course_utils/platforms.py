@@ -22,12 +22,18 @@ PIP_QUIET = ("-q", "--disable-pip-version-check", "--root-user-action=ignore")
 
 
 def _installed_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _version_of(name: str, installed_version: Callable[[str], str | None]) -> str | None:
+    """The installed version of ``name``; for TensorFlow, of whichever build is there."""
     names = TENSORFLOW_DISTRIBUTIONS if name in TENSORFLOW_DISTRIBUTIONS else (name,)
     for candidate in names:
-        try:
-            return metadata.version(candidate)
-        except metadata.PackageNotFoundError:
-            continue
+        if (version := installed_version(candidate)) is not None:
+            return version
     return None
 
 
@@ -70,7 +76,7 @@ def missing_requirements(
         if req.marker is not None and not req.marker.evaluate({"extra": ""}):
             continue
         lower = SpecifierSet(",".join(str(s) for s in req.specifier if s.operator in (">=", ">")))
-        have = installed_version(req.name)
+        have = _version_of(req.name, installed_version)
         if have is None or not lower.contains(have, prereleases=True):
             needed.append(f"{req.name}{req.specifier}")
     return needed
@@ -99,9 +105,9 @@ def install_missing_requirements(
 
     installed = {Requirement(n).name for n in needed}
     kept = [
-        f"{name} {installed_version(name)}"
+        f"{name} {_version_of(name, installed_version)}"
         for name in ("tensorflow", "keras", "numpy", "matplotlib")
-        if name not in installed and installed_version(name) is not None
+        if name not in installed and _version_of(name, installed_version) is not None
     ]
     print(
         "Installed the course's package"
