@@ -28,13 +28,13 @@ def _installed_version(name: str) -> str | None:
         return None
 
 
-def _version_of(name: str, installed_version: Callable[[str], str | None]) -> str | None:
-    """The installed version of ``name``; for TensorFlow, of whichever build is there."""
+def _installed(name: str, installed_version: Callable[[str], str | None]) -> tuple[str, str | None]:
+    """``(distribution, version)`` for ``name``; for TensorFlow, whichever build is there."""
     names = TENSORFLOW_DISTRIBUTIONS if name in TENSORFLOW_DISTRIBUTIONS else (name,)
     for candidate in names:
         if (version := installed_version(candidate)) is not None:
-            return version
-    return None
+            return candidate, version
+    return name, None
 
 
 def _pip_install(requirements: list[str]) -> None:
@@ -76,9 +76,10 @@ def missing_requirements(
         if req.marker is not None and not req.marker.evaluate({"extra": ""}):
             continue
         lower = SpecifierSet(",".join(str(s) for s in req.specifier if s.operator in (">=", ">")))
-        have = _version_of(req.name, installed_version)
+        # An old TensorFlow is upgraded under its own name: two builds would share a folder.
+        dist, have = _installed(req.name, installed_version)
         if have is None or not lower.contains(have, prereleases=True):
-            needed.append(f"{req.name}{req.specifier}")
+            needed.append(f"{dist}{req.specifier}")
     return needed
 
 
@@ -104,10 +105,13 @@ def install_missing_requirements(
     from packaging.requirements import Requirement
 
     installed = {Requirement(n).name for n in needed}
+    found = {
+        n: _installed(n, installed_version) for n in ("tensorflow", "keras", "numpy", "matplotlib")
+    }
     kept = [
-        f"{name} {_version_of(name, installed_version)}"
-        for name in ("tensorflow", "keras", "numpy", "matplotlib")
-        if name not in installed and _version_of(name, installed_version) is not None
+        f"{name} {version}"
+        for name, (dist, version) in found.items()
+        if dist not in installed and version is not None
     ]
     print(
         "Installed the course's package"
@@ -115,4 +119,6 @@ def install_missing_requirements(
         + (f"; kept this platform's {', '.join(kept)}" if kept else "")
         + "."
     )
+    if installed & {"numpy", "matplotlib"}:
+        print("NumPy or Matplotlib changed: restart the session, then run this cell again.")
     return needed

@@ -34,7 +34,7 @@ def test_any_tensorflow_distribution_satisfies_either_requirement(dist):
     assert platforms.missing_requirements(REQUIREMENTS, _versions(installed)) == []
     installed[dist] = "2.19.0"
     missing = platforms.missing_requirements(REQUIREMENTS, _versions(installed))
-    assert missing in (["tensorflow-cpu<2.22,>=2.20"], ["tensorflow<2.22,>=2.20"])  # by platform
+    assert missing == [f"{dist}<2.22,>=2.20"]  # upgraded under its own name, never a second build
 
 
 def test_install_calls_pip_with_what_is_missing_and_reports_what_it_kept(capsys):
@@ -49,6 +49,14 @@ def test_install_calls_pip_with_what_is_missing_and_reports_what_it_kept(capsys)
     assert "kept this platform's tensorflow 2.20.0, numpy 2.1.3, matplotlib 3.10.0." in out
 
 
+def test_an_upgraded_numpy_asks_for_a_restart(capsys):
+    installed = {k: v for k, v in COLAB.items() if k != "numpy"}
+    platforms.install_missing_requirements(
+        REQUIREMENTS, installed_version=_versions(installed), pip_install=lambda reqs: None
+    )
+    assert "restart the session" in capsys.readouterr().out
+
+
 def test_nothing_missing_means_no_pip_call(capsys):
     def fail(requirements):
         raise AssertionError(f"pip should not run, got {requirements}")
@@ -59,7 +67,8 @@ def test_nothing_missing_means_no_pip_call(capsys):
         )
         == []
     )
-    assert "Installed the course's package; kept" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Installed the course's package; kept" in out and "restart" not in out
 
 
 def test_a_failed_pip_install_says_what_and_why(monkeypatch):
