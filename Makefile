@@ -7,6 +7,10 @@
 
 PYTHON ?= python3
 VENV ?= .venv
+# Exact tested versions (pyproject.toml has the ranges). The oldest supported set, as on
+# Colab: make venv VENV=.venv-oldest CONSTRAINTS=constraints-oldest.txt EXTRAS=test
+CONSTRAINTS ?= constraints.txt
+EXTRAS ?= test,lab
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.course-installed
 
@@ -20,10 +24,11 @@ export OPENBLAS_NUM_THREADS ?= 1
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-c $(CONSTRAINTS) -e ".[$(EXTRAS)]"
 	@touch $(STAMP)
 
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.

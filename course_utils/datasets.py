@@ -1,24 +1,32 @@
 """The course's data: the shipped 8x8 digits and seeded synthetic sets.
 
-Nothing here downloads anything. The digits ship in ``data/digits.npz``; every other
-set is generated from a seed, so the same seed gives the same numbers everywhere.
+Nothing here downloads anything. The digits ship inside the package, as
+``course_utils/data/digits.npz``, so an installed wheel has them too; the repository's
+``data/README.md`` documents them (source, licence, sha256). They are the UCI "Optical
+Recognition of Handwritten Digits" test set (Alpaydin and Kaynak, 1998), CC BY 4.0.
+Every other set is generated from a seed, so the same seed gives the same numbers
+everywhere.
 """
 
 from __future__ import annotations
 
 import hashlib
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DIGITS_PATH = DATA_DIR / "digits.npz"
+# A regular (or editable) install keeps package files on disk, so the resource is a path.
+DIGITS_RESOURCE = resources.files("course_utils").joinpath("data", "digits.npz")
+DIGITS_PATH = Path(str(DIGITS_RESOURCE))
 DIGITS_SHA256 = "a7e90fa73760e8f2b1dedf547e10a262714d3855f807565302a081a95da5177c"
 DIGITS_N = 1797
 
 _RESTORE_HINT = (
-    "Restore it from the course repository with `git checkout -- data/digits.npz` "
-    "(or download the course again); data/README.md gives its sha256."
+    "Restore it: in a copy of the course repository run "
+    "`git checkout -- course_utils/data/digits.npz`; for an installed package, reinstall "
+    "it (`pip install --force-reinstall --no-deps` with the wheel or folder you installed "
+    "from). The repository's data/README.md gives the file's sha256."
 )
 
 
@@ -58,13 +66,14 @@ def sha256_of(path: str | Path) -> str:
 
 
 def load_digits(path: str | Path | None = None, *, scale: bool = True):
-    """Load the 1,797 handwritten 8x8 digits shipped in ``data/digits.npz``.
+    """Load the 1,797 handwritten 8x8 digits shipped in ``course_utils/data/digits.npz``.
 
     The file is checked before use: it must exist, match its sha256, and hold
     ``images`` of shape (1797, 8, 8) with values 0..16 and ``target`` of shape (1797,).
 
     Args:
-        path: Where the ``.npz`` file is; the course's ``data/digits.npz`` by default.
+        path: Where the ``.npz`` file is; by default the copy inside the package, found
+            with ``importlib.resources`` (the same for a normal and an editable install).
         scale: Divide the pixel counts (0..16) by 16 to give floats in [0, 1].
 
     Returns:
@@ -74,7 +83,10 @@ def load_digits(path: str | Path | None = None, *, scale: bool = True):
     Raises:
         DataFileError: the file is missing, corrupt or not what the course ships.
     """
-    path = Path(DIGITS_PATH if path is None else path)
+    if path is None:
+        with resources.as_file(DIGITS_RESOURCE) as packaged:
+            return load_digits(packaged, scale=scale)
+    path = Path(path)
     if not path.is_file():
         raise DataFileError(f"The digits file {path} is missing. {_RESTORE_HINT}")
     digest = sha256_of(path)

@@ -52,7 +52,11 @@ class InteractiveFigure:
             display(self.figure)
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        if hasattr(self.widget, "_repr_mimebundle_"):  # ipywidgets 8
+            return self.widget._repr_mimebundle_(**kwargs)
+        # ipywidgets 7 (Colab's 7.7) has no _repr_mimebundle_: build the same widget view.
+        view = {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
+        return {"text/plain": repr(self.widget), "application/vnd.jupyter.widget-view+json": view}
 
 
 def interactive_figure(figure_fn: Callable, **controls) -> InteractiveFigure:

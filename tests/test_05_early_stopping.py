@@ -111,8 +111,14 @@ def test_state_is_reset_between_runs():
     assert reused.best == 0.2 and reused.stopped_epoch == 2
     again = es.replay(reused, second)
     assert again == es.replay(es.EarlyStopping(**kwargs), second)
-    assert again == es.replay(keras_reused, second)
     assert reused.best == 0.7 and reused.wait == 1 and reused.best_weights is not None
+    import keras
+    from packaging.version import Version
+
+    if Version(keras.__version__) >= Version("3.15"):
+        assert again == es.replay(keras_reused, second)
+    else:  # Keras 3.13-3.14's on_train_begin keeps `best` from the previous fit() (3.15 resets it)
+        assert es.replay(keras_reused, second).best == 0.2
 
 
 def test_reset_also_holds_in_the_fit_loop():

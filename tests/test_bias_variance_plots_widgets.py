@@ -135,3 +135,10 @@ def test_setup_notebook_rejects_bad_seeds(seed, error):
 
     with pytest.raises(error, match="seed must be"):
         setup_notebook(seed=seed, tensorflow=False, quiet=True)
+
+
+def test_interactive_figure_displays_as_its_widget_view():
+    # The same view under ipywidgets 8 and Colab's 7.7 (which has no _repr_mimebundle_).
+    fig = interactive_figure(lambda n: n, n=widgets.IntSlider(value=2))
+    view = fig._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == fig.widget.model_id and view["version_major"] == 2

@@ -93,7 +93,9 @@ def test_dockerfile_runs_postbuild_which_installs_course_utils(repo2docker):
     assert dockerfile.index("environment.yml") < dockerfile.index("./postBuild")
     assert re.search(r"^ENV PATH=\$\{NB_PYTHON_PREFIX\}/bin:", dockerfile, re.M)
     post = (ROOT / "postBuild").read_text()
-    assert re.search(r"python -m pip install .*-e \.", post), "postBuild must pip install -e ."
+    assert re.search(r'python -m pip install .*-e "\.\[lab\]"', post), (
+        'postBuild must pip install -e ".[lab]"'
+    )
     name = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
     assert name == "course_utils"
 

@@ -1,11 +1,15 @@
 """Shipped data: checksum, shape and failure modes; generators: seeded and validated."""
 
 import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from course_utils import datasets as D
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_digits_load_with_checksum_shape_and_range():
@@ -18,15 +22,26 @@ def test_digits_load_with_checksum_shape_and_range():
     assert raw.dtype == np.uint8 and raw.max() == 16
 
 
-def test_data_readme_states_the_checksum():
-    readme = (D.DATA_DIR / "README.md").read_text()
+def test_data_readme_states_the_checksum_and_where_the_file_is():
+    readme = (ROOT / "data" / "README.md").read_text()
     assert D.DIGITS_SHA256 in readme and "CC BY 4.0" in readme
+    assert "course_utils/data/digits.npz" in readme
+    assert f"| {D.DIGITS_PATH.stat().st_size:,} bytes |" in readme
+
+
+def test_digits_are_found_inside_the_package_and_stored_once():
+    assert D.DIGITS_PATH == Path(D.__file__).parent / "data" / "digits.npz"
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.npz"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert tracked == ["course_utils/data/digits.npz"], f"one copy of the bytes in git: {tracked}"
 
 
 def test_missing_digits_file_names_it_and_says_how_to_restore(tmp_path):
     missing = tmp_path / "digits.npz"
     with pytest.raises(
-        D.DataFileError, match=r"digits.npz is missing.*git checkout -- data/digits.npz"
+        D.DataFileError,
+        match=r"digits.npz is missing.*git checkout -- course_utils/data/digits.npz.*reinstall",
     ):
         D.load_digits(missing)
 

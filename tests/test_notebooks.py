@@ -56,8 +56,18 @@ def test_header_and_binder_link(path):
     first = _source(nb["cells"][0])
     assert first.startswith("# "), "the first cell starts with the title (H1)"
     assert links.binder_url(path.name) in first, "the first cell links to this notebook on Binder"
+    assert links.badges(path.name) in first, "Binder, Colab and Kaggle badges, from links.py"
     if path in TOPIC_NOTEBOOKS:
         assert "Learning objectives" in first, "objectives come before any code"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_setup_cell_installs_the_course_on_colab_and_kaggle_only(path):
+    setup = next(_source(c) for c in _nb(path)["cells"] if c["cell_type"] == "code")
+    assert f'COURSE = "{links.PIP_SOURCE}"' in setup, "install from the repository links.py names"
+    assert '{"COLAB_RELEASE_TAG", "KAGGLE_KERNEL_RUN_TYPE"} & set(os.environ)' in setup
+    assert "install_missing_requirements()" in setup and '"--no-deps"' in setup
+    assert setup.index("install_missing_requirements()") < setup.index("setup_notebook(")
 
 
 @pytest.mark.parametrize("path", TOPIC_NOTEBOOKS, ids=lambda p: p.name)
