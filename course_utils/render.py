@@ -14,8 +14,9 @@ minutes its run took; ``<out>/timings.json`` holds the same numbers for scripts.
 
 Widgets need a live kernel, so each "Try it" widget is replaced in the HTML by the
 figure it showed after the run, with the values of its controls: a page that prints.
-MathJax (for the formulas) is loaded by the browser from its CDN, as in nbconvert's
-default template.
+The pages need no network: MathJax (for the formulas) is copied into ``<out>/mathjax/``
+and loaded from there, and every figure carries alt text (see
+:mod:`course_utils.html_export`).
 
 Exit status: 0 when every notebook ran; 1 when one failed (its HTML is still written,
 up to and with the error, and the message names it); 2 for a bad argument such as a
@@ -335,12 +336,12 @@ def _walk_widget(model_id, state, shown, controls, seen) -> None:
 
 
 # ------------------------------------------------------------------------------ html
-def to_html(nb) -> str:
-    """The notebook as one HTML page (nbconvert's lab template, images embedded)."""
-    from nbconvert import HTMLExporter
+def to_html(nb, mathjax_url: str) -> str:
+    """The notebook as one HTML page (nbconvert's lab template, images embedded, with alt
+    text), loading MathJax from ``mathjax_url``: see :mod:`course_utils.html_export`."""
+    from course_utils import html_export
 
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
-    return body
+    return html_export.to_html(nb, mathjax_url)
 
 
 def write_index(results: Sequence[Rendered], out: Path) -> Path:
@@ -434,6 +435,9 @@ def render(
     notebooks = find_notebooks(paths)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    from course_utils import html_export
+
+    mathjax_url = html_export.copy_mathjax(out)  # the pages typeset formulas offline
     results = []
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)  # an in-memory copy; the file is not touched
@@ -443,7 +447,7 @@ def render(
         seconds, error = execute(nb, path.parent, timeout)
         freeze_widgets(nb)
         target = out / (path.stem + ".html")
-        target.write_text(to_html(nb), encoding="utf-8")
+        target.write_text(to_html(nb, mathjax_url), encoding="utf-8")
         learner = learner_minutes(nbformat.read(path, as_version=4), seconds)
         results.append(Rendered(path, target, title, seconds, error, learner))
         if log:

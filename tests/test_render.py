@@ -176,3 +176,33 @@ def test_learner_minutes_counts_reading_code_exercises_and_widgets():
     assert est["exercises"] == render.MINUTES_PER_EXERCISE
     assert est["widgets"] == render.MINUTES_PER_WIDGET and est["running"] == 0.5
     assert est["total"] % 5 == 0 and est["total"] >= 2 + 2.6 + 6 + 3 + 0.5
+
+
+def test_every_image_gets_alt_text_from_the_sentence_after_it_or_its_cell():
+    from course_utils import html_export
+
+    def image(**meta):
+        return nbformat.v4.new_output(
+            "display_data", data={"image/png": "iVBORw0KGgo="}, metadata=meta
+        )
+
+    nb = nbformat.v4.new_notebook()
+    one = nbformat.v4.new_code_cell("plot()")
+    one.outputs = [image()]
+    two = nbformat.v4.new_code_cell("plot(); plot()")
+    two.outputs = [image(), image(**{"image/png": {"alt": "given by the notebook"}})]
+    nb.cells = [
+        one,
+        nbformat.v4.new_markdown_cell("The *dashed* curve [rises](x.md) after epoch 5. Then more."),
+        two,
+        nbformat.v4.new_markdown_cell("## A new section"),
+    ]
+    assert html_export.add_alt_text(nb) == 2
+    assert one.outputs[0].metadata["image/png"]["alt"] == (
+        "Figure: The dashed curve rises after epoch 5."
+    )
+    alts = [o.metadata["image/png"]["alt"] for o in two.outputs]
+    assert alts == ["Figure 1 of 2 drawn by code cell 2", "given by the notebook"]
+    page = html_export.to_html(nb, "mathjax/MathJax.js")
+    assert 'alt="Figure: The dashed curve rises after epoch 5."' in page
+    assert "No description has been provided" not in page and "require.min.js" not in page
