@@ -85,6 +85,41 @@ def test_widget_redraws_when_a_slider_moves():
     assert w.redraws == 3 and w.values() == {"degree": 12, "n_train": 100}
 
 
+def test_widget_shows_a_figure_error_under_its_controls_and_keeps_working():
+    def picky_figure(degree, n_train):
+        if degree == 13:
+            raise ValueError("degree 13 is not allowed here")
+        return B.polynomial_fit_figure(degree, n_train)
+
+    w = interactive_figure(
+        picky_figure,
+        degree=widgets.IntSlider(value=3, min=0, max=15),
+        n_train=widgets.IntSlider(value=15, min=5, max=200),
+    )
+    controls, message, output = w.widget.children
+    assert list(controls.children) == list(w.controls.values())
+    assert message is w.message and output is w.output
+    assert message.layout.display == "none" and w.error is None
+    w.controls["degree"].value = 13  # ipywidgets calls the observer: it must not raise
+    assert isinstance(w.error, ValueError) and w.figure is None and w.redraws == 1
+    assert message.layout.display != "none"
+    assert "picky_figure(degree=13, n_train=15) raised ValueError" in message.value
+    assert "degree 13 is not allowed here" in message.value and "Traceback" in message.value
+    w.controls["degree"].value = 12  # the controls still work, and the message goes
+    assert w.error is None and w.figure is not None and w.redraws == 2
+    assert message.layout.display == "none" and message.value == ""
+    w.controls["n_train"].value = 100
+    assert w.redraws == 3
+
+
+def test_a_figure_function_that_fails_at_once_raises():
+    def broken(a):
+        raise RuntimeError("nothing to draw")
+
+    with pytest.raises(RuntimeError, match="nothing to draw"):
+        interactive_figure(broken, a=widgets.IntSlider())
+
+
 def test_interactive_figure_rejects_bad_arguments():
     with pytest.raises(TypeError, match="callable"):
         interactive_figure(3, a=widgets.IntSlider())
