@@ -67,3 +67,23 @@ def test_no_file_over_1_mb():
     ).stdout.split()
     big = [f for f in files if (ROOT / f).is_file() and (ROOT / f).stat().st_size > 1_000_000]
     assert not big
+
+
+def test_ci_workflow_runs_ci_run_on_pushes_and_pull_requests():
+    import yaml
+
+    workflows = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+    assert workflows, "no CI workflow in .github/workflows"
+    flow = yaml.safe_load(workflows[0].read_text())
+    triggers = flow.get("on", flow.get(True))  # YAML 1.1 reads a bare `on:` as True
+    assert {"push", "pull_request"} <= set(triggers), triggers
+    (job,) = flow["jobs"].values()
+    runs = [step.get("run", "").strip() for step in job["steps"]]
+    assert "bash .ci/run" in runs, runs
+    uses = [step.get("uses", "") for step in job["steps"]]
+    checkout = next(i for i, u in enumerate(uses) if u.startswith("actions/checkout@"))
+    assert checkout < runs.index("bash .ci/run"), "the repository is checked out before the run"
+    assert job["timeout-minutes"] <= 90
+    # the container's Python is the one environment.yml and pyproject.toml name
+    py = re.search(r"- python=(\d+\.\d+)", (ROOT / "environment.yml").read_text()).group(1)
+    assert job["container"].startswith(f"python:{py}-"), job["container"]
