@@ -5,6 +5,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -12,21 +14,59 @@ def _pyproject():
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def _env_pip_lines():
-    text = (ROOT / "environment.yml").read_text()
-    block = text.split("- pip:", 1)[1]
-    return [m.group(1).strip() for m in re.finditer(r"^\s+- (\S.*)$", block, re.M)]
+# conda-forge's names for what pyproject.toml names otherwise
+CONDA_NAMES = {"matplotlib-base": "matplotlib"}
+NAME = re.compile(r"^([A-Za-z0-9_.-]+)\s*(.*)$")
+
+
+def _environment():
+    """``(conda specs, pip specs)`` of environment.yml, each ``{name: version spec}``."""
+    import yaml
+
+    deps = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    conda, pip = {}, {}
+    for dep in deps:
+        if isinstance(dep, dict):
+            for spec in dep["pip"]:
+                name, version = NAME.match(spec).groups()
+                pip[name] = version
+        else:
+            name, version = NAME.match(dep).groups()
+            conda[CONDA_NAMES.get(name, name)] = version
+    return conda, pip
 
 
 def test_environment_yml_matches_pyproject():
     deps = _pyproject()["project"]["dependencies"]
-    linux = []
+    linux = {}
     for dep in deps:
         spec, _, marker = dep.partition(";")
         if marker and "!=" in marker and "linux" in marker:
             continue  # the non-Linux TensorFlow; Binder runs Linux
-        linux.append(spec.strip())
-    assert sorted(_env_pip_lines()) == sorted(linux)
+        name, version = NAME.match(spec.strip()).groups()
+        linux[name] = version
+    conda, pip = _environment()
+    assert not set(conda) & set(pip), "a package is both in conda's list and pip's"
+    listed = {k: v for k, v in {**conda, **pip}.items() if k not in ("python", "pip")}
+    assert listed == linux
+
+
+def test_pip_does_not_overwrite_a_package_of_binders_conda_base():
+    # repo2docker installs our environment.yml on top of its own conda-forge base; what
+    # that base holds must come from conda-forge here too, or pip replaces conda's copy.
+    import importlib.util
+
+    spec = importlib.util.find_spec("repo2docker")
+    if spec is None:
+        pytest.skip("jupyter-repo2docker is not installed")
+    conda, pip = _environment()
+    py = conda["python"].lstrip("=")
+    lock = Path(spec.origin).parent / "buildpacks" / "conda" / f"environment.py-{py}-linux-64.lock"
+    base = set(re.findall(r"/([a-z0-9_.-]+?)-\d[^/]*\.(?:conda|tar\.bz2)", lock.read_text()))
+    assert {"jupyterlab", "ipykernel", "ipywidgets"} <= base  # the check sees the base
+    names = {n.lower().replace("_", "-") for n in pip}
+    assert not names & {b.replace("_", "-") for b in base}, names & base
+    assert {"jupyterlab", "ipykernel", "ipywidgets"} <= set(conda)
 
 
 def test_python_versions_agree():
