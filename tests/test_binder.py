@@ -304,3 +304,24 @@ def test_jupyterlab_started_through_start_shuts_kernels_down_on_close(tmp_path):
     # the control: the same JupyterLab started without it keeps JupyterLab's default
     plain = _lab_setting(tmp_path / "plain", through_start=False)
     assert plain["schema"]["properties"]["kernelShutdown"]["default"] is False
+
+
+def test_nbgitpuller_link_clones_the_course_and_opens_a_notebook():
+    url = links.nbgitpuller_url("https://hub.example.org", "03_dropout.ipynb")
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc) == ("https", "hub.example.org")
+    assert parts.path == "/hub/user-redirect/git-pull"
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert query == {
+        "repo": f"https://github.com/{links.REPOSITORY}",
+        "branch": "main",
+        "urlpath": "lab/tree/regularizing-neural-networks/notebooks/03_dropout.ipynb",
+    }
+    assert links.nbgitpuller_url("https://hub.example.org/") == links.nbgitpuller_url(
+        "https://hub.example.org"
+    )
+    for bad in ("hub.example.org", "http://hub.example.org", "https://hub.example.org/hub"):
+        with pytest.raises(ValueError, match="hub must be an https address"):
+            links.nbgitpuller_url(bad)
+    with pytest.raises(ValueError, match="notebook must be a file name"):
+        links.nbgitpuller_url("https://hub.example.org", "notebooks/03_dropout.ipynb")
