@@ -313,6 +313,10 @@ def freeze_widgets(nb) -> int:
     return replaced
 
 
+#: Widgets that show text and take no input: never listed as controls.
+_DISPLAY_ONLY = ("HTMLModel", "HTMLMathModel", "LabelModel")
+
+
 def _walk_widget(model_id, state, shown, controls, seen) -> None:
     if model_id in seen or model_id not in state:
         return
@@ -321,6 +325,10 @@ def _walk_widget(model_id, state, shown, controls, seen) -> None:
     st = model.get("state", {})
     if model.get("model_name") == "OutputModel":
         shown.extend(st.get("outputs", []))
+    elif model.get("model_name") in _DISPLAY_ONLY:  # text, such as a widget's error message
+        if st.get("value"):  # InteractiveFigure empties its message when it hides it
+            data = {"text/html": str(st["value"]), "text/plain": html.escape(str(st["value"]))}
+            shown.append({"output_type": "display_data", "data": data, "metadata": {}})
     elif "children" not in st and ("value" in st or "_options_labels" in st):
         label = st.get("description") or model.get("model_name", "control")
         if "_options_labels" in st:  # a selection (Dropdown, ToggleButtons...) syncs its index

@@ -131,7 +131,14 @@ def test_widgets_become_their_last_figure_with_the_control_values():
             "state": {
                 "box": {
                     "model_name": "VBoxModel",
-                    "state": {"children": ["IPY_MODEL_slider", "IPY_MODEL_menu", "IPY_MODEL_out"]},
+                    "state": {
+                        "children": [
+                            "IPY_MODEL_slider",
+                            "IPY_MODEL_menu",
+                            "IPY_MODEL_message",
+                            "IPY_MODEL_out",
+                        ]
+                    },
                 },
                 "slider": {
                     "model_name": "IntSliderModel",
@@ -141,13 +148,14 @@ def test_widgets_become_their_last_figure_with_the_control_values():
                     "model_name": "DropdownModel",
                     "state": {"description": "kind", "_options_labels": ["a", "b"], "index": 1},
                 },
+                "message": {"model_name": "HTMLModel", "state": {"value": ""}},  # no error
                 "out": {"model_name": "OutputModel", "state": {"outputs": [png]}},
             }
         }
     }
     assert render.freeze_widgets(nb) == 1
     outputs = nb.cells[0].outputs
-    assert "Controls: k = 3, kind = b." in outputs[0].data["text/plain"]
+    assert "Controls: k = 3, kind = b. Interactive" in outputs[0].data["text/plain"]
     assert outputs[1].data["image/png"] == "iVBORw0KGgo="
     assert "widgets" not in nb.metadata
 
