@@ -74,19 +74,25 @@ def copy_mathjax(out: str | Path) -> str:
     The URL is relative, so the folder ``out`` can be moved, zipped or opened from disk
     (``file://``) and its formulas still typeset, with no network.
     """
+    from importlib.metadata import version
+
     source = mathjax_source()
     target = Path(out) / MATHJAX_FOLDER
-    marker = target / "MathJax.js"
-    if not marker.is_file() or marker.stat().st_size != (source / "MathJax.js").stat().st_size:
+    marker = target / ".copied-from"  # written last: a copy cut short is made again
+    origin = f"jupyter-server-mathjax {version('jupyter-server-mathjax')} {source}"
+    if not marker.is_file() or marker.read_text(encoding="utf-8") != origin:
         shutil.copytree(
             source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*_MATHJAX_UNUSED)
         )
+        marker.write_text(origin, encoding="utf-8")
     return f"{MATHJAX_FOLDER}/MathJax.js?config={MATHJAX_CONFIG}"
 
 
 def _first_sentence(markdown: str) -> str:
     """The first sentence of a paragraph of markdown, as plain text for a screen reader."""
     text = " ".join(markdown.split())
+    text = re.sub(r"^what to see[^:]*:\s*", "", text, flags=re.I)  # the sentence's own lead-in
+    text = text[:1].upper() + text[1:]
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links and images: their text
     text = re.sub(r"[*_`]+", "", text)  # emphasis and code marks
     match = re.search(r"^(.+?[.!?])(\s|$)", text)

@@ -4,7 +4,7 @@ given ``Axes``) and never calls ``plt.show``, so tests can inspect what it drew.
 Convention: training curves solid, validation dashed, one colour and one marker per
 model, so two models can be told apart without seeing colour. The palette is
 matplotlib's ``petroff10``: ten colours chosen (Petroff 2021) to stay distinct under the
-common colour-vision deficiencies and in greyscale.
+common colour-vision deficiencies.
 """
 
 from __future__ import annotations
