@@ -34,8 +34,9 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# Through ./start, as on Binder: it adds the course's JupyterLab settings (jupyter-config/).
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $(ALLOW_ROOT) \
+	./start $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $(ALLOW_ROOT) \
 		--LabApp.default_url=/lab/tree/notebooks/00_course_index.ipynb
 
 test: $(STAMP)

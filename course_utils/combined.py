@@ -640,7 +640,15 @@ def comparison_figure(comparison: Comparison, *, ax=None):
     for j, (key, label) in enumerate([("val_accuracy", "validation"), ("test_accuracy", "test")]):
         means = [100 * comparison.mean[n][key] for n in names]
         offset = (j - 0.5) * 0.38
-        ax.bar(x + offset, means, width=0.36, color=plotting.colour(j), label=label, alpha=0.85)
+        ax.bar(
+            x + offset,
+            means,
+            width=0.36,
+            color=plotting.colour(j),
+            hatch=(None, "//")[j],  # told apart without colour too
+            label=label,
+            alpha=0.85,
+        )
         for i, n in enumerate(names):
             dots = [100 * getattr(r, key) for r in comparison.runs[n]]
             ax.plot([x[i] + offset] * len(dots), dots, ".", color="black", markersize=4)

@@ -705,7 +705,7 @@ def ablation_figure(rises, *, ax=None):
     fig, ax = plotting._new_axes(ax)
     for i, (name, r) in enumerate(rises.items()):
         r = np.sort(_validate.array(name, r, ndim=1))[::-1]
-        ax.plot(np.arange(1, len(r) + 1), r, color=plotting.colour(i), marker=".", label=name)
+        ax.plot(np.arange(1, len(r) + 1), r, label=name, **plotting.model_style(i, len(r)))
     ax.axhline(0.0, color="0.5", lw=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("hidden unit, ranked by its rise (log scale)")

@@ -46,6 +46,11 @@ MODES = ("auto", "min", "max")
 #: Names that ``mode='auto'`` understands, with or without the ``val_`` prefix.
 AUTO_DIRECTIONS = {"loss": "min", "accuracy": "max", "acc": "max"}
 
+# Colours named in notebook 05's text ("the green steps", "the red line"): a bluish
+# green (Okabe-Ito) and the red of the course's palette, distinct for colour-blind eyes.
+GREEN = "#009e73"
+RED = "#bd1f01"
+
 
 def infer_direction(monitor: str, mode: str = "auto") -> str:
     """'min' or 'max': whether smaller or larger values of ``monitor`` are better.
@@ -560,11 +565,11 @@ def early_stopping_figure(
         epochs[:run],
         to_beat,
         where="mid",
-        color=plotting.colour(2),
+        color=GREEN,
         linewidth=1,
         label="best − min_delta (to beat)",
     )
-    ax.axvline(run, color=plotting.colour(3), linewidth=1)
+    ax.axvline(run, color=RED, linewidth=1)
     ax.plot(
         epochs[kept],
         val[kept],
@@ -579,7 +584,7 @@ def early_stopping_figure(
         epochs[run - 1],
         val[run - 1],
         "o",
-        color=plotting.colour(3),
+        color=RED,
         zorder=4,
         label=f"weights at the {'stop' if stopped else 'end'}: epoch {run}",
     )

@@ -57,3 +57,33 @@ def kaggle_badge(notebook: str = "00_course_index.ipynb") -> str:
 def badges(notebook: str = "00_course_index.ipynb") -> str:
     """The Binder, Colab and Kaggle badges for ``notebook``, on one line."""
     return " ".join(f(notebook) for f in (binder_badge, colab_badge, kaggle_badge))
+
+
+def nbgitpuller_url(
+    hub: str, notebook: str = "00_course_index.ipynb", *, branch: str = "main"
+) -> str:
+    """An nbgitpuller link: clones the course into the learner's home on ``hub`` (or pulls
+    its new commits, keeping the learner's changes) and opens ``notebooks/<notebook>``.
+
+    Args:
+        hub: The hub's address, e.g. ``https://hub.example.org`` (https, no path).
+        notebook: A file name in ``notebooks/``.
+        branch: The branch learners follow.
+    """
+    from urllib.parse import urlencode, urlsplit
+
+    parts = urlsplit(hub)
+    if parts.scheme != "https" or not parts.netloc or parts.path.strip("/"):
+        raise ValueError(
+            f"hub must be an https address like 'https://hub.example.org', got {hub!r}"
+        )
+    _check_notebook(notebook)
+    folder = REPOSITORY.split("/")[1]  # nbgitpuller clones into a folder named like the repo
+    query = urlencode(
+        {
+            "repo": f"https://github.com/{REPOSITORY}",
+            "branch": branch,
+            "urlpath": f"lab/tree/{folder}/notebooks/{notebook}",
+        }
+    )
+    return f"https://{parts.netloc}/hub/user-redirect/git-pull?{query}"

@@ -14,8 +14,9 @@ minutes its run took; ``<out>/timings.json`` holds the same numbers for scripts.
 
 Widgets need a live kernel, so each "Try it" widget is replaced in the HTML by the
 figure it showed after the run, with the values of its controls: a page that prints.
-MathJax (for the formulas) is loaded by the browser from its CDN, as in nbconvert's
-default template.
+The pages need no network: MathJax (for the formulas) is copied into ``<out>/mathjax/``
+and loaded from there, and every figure carries alt text (see
+:mod:`course_utils.html_export`).
 
 Exit status: 0 when every notebook ran; 1 when one failed (its HTML is still written,
 up to and with the error, and the message names it); 2 for a bad argument such as a
@@ -205,6 +206,10 @@ def freeze_widgets(nb) -> int:
     return replaced
 
 
+#: Widgets that show text and take no input: never listed as controls.
+_DISPLAY_ONLY = ("HTMLModel", "HTMLMathModel", "LabelModel")
+
+
 def _walk_widget(model_id, state, shown, controls, seen) -> None:
     if model_id in seen or model_id not in state:
         return
@@ -213,6 +218,10 @@ def _walk_widget(model_id, state, shown, controls, seen) -> None:
     st = model.get("state", {})
     if model.get("model_name") == "OutputModel":
         shown.extend(st.get("outputs", []))
+    elif model.get("model_name") in _DISPLAY_ONLY:  # text, such as a widget's error message
+        if st.get("value"):  # InteractiveFigure empties its message when it hides it
+            data = {"text/html": str(st["value"]), "text/plain": html.escape(str(st["value"]))}
+            shown.append({"output_type": "display_data", "data": data, "metadata": {}})
     elif "children" not in st and ("value" in st or "_options_labels" in st):
         label = st.get("description") or model.get("model_name", "control")
         if "_options_labels" in st:  # a selection (Dropdown, ToggleButtons...) syncs its index
@@ -228,12 +237,12 @@ def _walk_widget(model_id, state, shown, controls, seen) -> None:
 
 
 # ------------------------------------------------------------------------------ html
-def to_html(nb) -> str:
-    """The notebook as one HTML page (nbconvert's lab template, images embedded)."""
-    from nbconvert import HTMLExporter
+def to_html(nb, mathjax_url: str) -> str:
+    """The notebook as one HTML page (nbconvert's lab template, images embedded, with alt
+    text), loading MathJax from ``mathjax_url``: see :mod:`course_utils.html_export`."""
+    from course_utils import html_export
 
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
-    return body
+    return html_export.to_html(nb, mathjax_url)
 
 
 def write_index(results: Sequence[Rendered], out: Path) -> Path:
@@ -330,6 +339,9 @@ def render(
     notebooks = find_notebooks(paths)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    from course_utils import html_export
+
+    mathjax_url = html_export.copy_mathjax(out)  # the pages typeset formulas offline
     results = []
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)  # an in-memory copy; the file is not touched
@@ -339,7 +351,7 @@ def render(
         seconds, error = execute(nb, path.parent, timeout, name=path.name)
         freeze_widgets(nb)
         target = out / (path.stem + ".html")
-        target.write_text(to_html(nb), encoding="utf-8")
+        target.write_text(to_html(nb, mathjax_url), encoding="utf-8")
         learner = learner_minutes(nbformat.read(path, as_version=4), seconds)
         results.append(Rendered(path, target, title, seconds, error, learner))
         if log:

@@ -1,5 +1,8 @@
 """Notebook 01's pure functions, the shared figures, the widget wiring and the setup call."""
 
+import base64
+import os
+import struct
 import subprocess
 import sys
 
@@ -77,6 +80,41 @@ def test_bad_input(call, message):
         call()
 
 
+def test_widget_shows_a_figure_error_under_its_controls_and_keeps_working():
+    def picky_figure(degree, n_train):
+        if degree == 13:
+            raise ValueError("degree 13 is not allowed here")
+        return B.polynomial_fit_figure(degree, n_train)
+
+    w = interactive_figure(
+        picky_figure,
+        degree=widgets.IntSlider(value=3, min=0, max=15),
+        n_train=widgets.IntSlider(value=15, min=5, max=200),
+    )
+    controls, message, output = w.widget.children
+    assert list(controls.children) == list(w.controls.values())
+    assert message is w.message and output is w.output
+    assert message.layout.display == "none" and w.error is None
+    w.controls["degree"].value = 13  # ipywidgets calls the observer: it must not raise
+    assert isinstance(w.error, ValueError) and w.figure is None and w.redraws == 1
+    assert message.layout.display != "none"
+    assert "picky_figure(degree=13, n_train=15) raised ValueError" in message.value
+    assert "degree 13 is not allowed here" in message.value and "Traceback" in message.value
+    w.controls["degree"].value = 12  # the controls still work, and the message goes
+    assert w.error is None and w.figure is not None and w.redraws == 2
+    assert message.layout.display == "none" and message.value == ""
+    w.controls["n_train"].value = 100
+    assert w.redraws == 3
+
+
+def test_a_figure_function_that_fails_at_once_raises():
+    def broken(a):
+        raise RuntimeError("nothing to draw")
+
+    with pytest.raises(RuntimeError, match="nothing to draw"):
+        interactive_figure(broken, a=widgets.IntSlider())
+
+
 def test_interactive_figure_rejects_bad_arguments():
     with pytest.raises(TypeError, match="callable"):
         interactive_figure(3, a=widgets.IntSlider())
@@ -135,6 +173,112 @@ def test_setup_notebook_rejects_bad_seeds(seed, error):
 
     with pytest.raises(error, match="seed must be"):
         setup_notebook(seed=seed, tensorflow=False, quiet=True)
+
+
+# ------------------------------------------------ palette and resolution
+# Machado, Oliveira and Fernandes (2009): linear-RGB matrices that simulate full
+# protanopia, deuteranopia and tritanopia.
+CVD = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                   [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                     [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                   [0.004733, 0.691367, 0.303900]],
+}  # fmt: skip
+
+
+def _lab(rgb):
+    """sRGB (N, 3) in [0, 1] -> CIELAB (D65)."""
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = (
+        lin
+        @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    )
+    f = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(f > 0.008856, np.cbrt(f), 7.787 * f + 16 / 116)
+    return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], 1)
+
+
+def _closest_pair_under_cvd(colours) -> dict[str, float]:
+    """The smallest colour difference (CIELAB ΔE) between two of ``colours``, per deficiency."""
+    from matplotlib.colors import to_rgb
+
+    rgb = np.array([to_rgb(c) for c in colours])
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    result = {}
+    for name, matrix in CVD.items():
+        seen = np.clip(lin @ np.array(matrix).T, 0, 1)
+        srgb = np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055)
+        lab = _lab(srgb)
+        d = np.linalg.norm(lab[:, None] - lab[None], axis=-1)
+        result[name] = float(d[~np.eye(len(colours), dtype=bool)].min())
+    return result
+
+
+def test_setup_notebook_sets_a_colour_blind_safe_palette_and_high_density_figures():
+    import matplotlib
+    from matplotlib.colors import to_hex
+
+    from course_utils import setup_notebook
+
+    matplotlib.rcdefaults()
+    setup_notebook(tensorflow=False, quiet=True)
+    cycle = [to_hex(c) for c in matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]]
+    assert cycle == [to_hex(c) for c in matplotlib.color_sequences["petroff10"]]
+    assert [to_hex(plotting.colour(i)) for i in range(3)] == cycle[:3]
+    assert matplotlib.rcParams["figure.dpi"] == 100 and matplotlib.rcParams["savefig.dpi"] == 200
+    # The first four colours (a figure rarely compares more models) stay far apart for
+    # each of the three colour-vision deficiencies; matplotlib's old tab10 does not.
+    assert min(_closest_pair_under_cvd(cycle[:4]).values()) > 20
+    tab10 = [matplotlib.colormaps["tab10"](i) for i in range(4)]
+    assert min(_closest_pair_under_cvd(tab10).values()) < 10
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("pyplot_first", [False, True], ids=["pyplot-after", "pyplot-before"])
+def test_inline_figures_are_drawn_at_twice_their_size_for_sharp_screens(pyplot_first):
+    # In a kernel, setup_notebook switches the inline backend to "retina": the PNG has
+    # twice the pixels and says to show it at the figure's own size (7 x 4 in at 100 dpi),
+    # whether pyplot was imported before the setup call or after it.
+    import nbformat
+    from nbclient import NotebookClient
+
+    setup = "from course_utils import setup_notebook\nsetup_notebook(tensorflow=False, quiet=True)"
+    pyplot = "import matplotlib.pyplot as plt"
+    nb = nbformat.v4.new_notebook()
+    first, second = (pyplot, setup) if pyplot_first else (setup, pyplot)
+    nb.cells = [
+        nbformat.v4.new_code_cell(f"{first}\n{second}"),
+        nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nax.plot([0, 1], [1, 0]);"),
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the learner's inline
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute(env=env)
+    (image,) = [o for o in nb.cells[1].outputs if "image/png" in o.get("data", {})]
+    png = base64.b64decode(image.data["image/png"])
+    width, height = struct.unpack(">II", png[16:24])
+    shown = image.metadata["image/png"]
+    assert (width, height) == (2 * shown["width"], 2 * shown["height"])
+    # 7 x 4 in at 100 dpi, less the white margin that the inline backend crops
+    assert 640 < shown["width"] <= 700 and 360 < shown["height"] <= 400, shown
+
+
+def test_two_models_differ_by_marker_as_well_as_colour():
+    histories = {
+        name: {"loss": list(np.linspace(1, 0.1, 20)), "val_loss": list(np.linspace(1, 0.3, 20))}
+        for name in ("plain", "L2")
+    }
+    fig = plotting.plot_learning_curves(histories)
+    lines = [ln for ln in fig.axes[0].lines if not ln.get_label().startswith("_")]
+    by_model = {ln.get_label().split(" (")[0]: ln for ln in lines}
+    assert by_model["plain"].get_marker() != by_model["L2"].get_marker()
+    assert by_model["plain"].get_color() != by_model["L2"].get_color()
+    styles = {ln.get_label(): ln.get_linestyle() for ln in lines}
+    assert styles["plain (train)"] == "-" and styles["plain (validation)"] == "--"
+    x = np.linspace(0, 1, 5)
+    fig = plotting.plot_fit_1d(x, x, {"degree 1": (x, x), "degree 9": (x, x**2)})
+    fitted = [ln for ln in fig.axes[0].lines if ln.get_label().startswith("degree")]
+    assert fitted[0].get_linestyle() != fitted[1].get_linestyle()
 
 
 def test_interactive_figure_displays_as_its_widget_view():

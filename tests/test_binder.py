@@ -8,12 +8,17 @@ These tests read it rather than trusting the files' names.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
 import tomllib
+import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,6 +40,12 @@ def _clean_env(**extra: str) -> dict:
     }
     env.update(extra)
     return env
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _environment_python() -> str:
@@ -93,8 +104,9 @@ def test_dockerfile_runs_postbuild_which_installs_course_utils(repo2docker):
     assert dockerfile.index("environment.yml") < dockerfile.index("./postBuild")
     assert re.search(r"^ENV PATH=\$\{NB_PYTHON_PREFIX\}/bin:", dockerfile, re.M)
     post = (ROOT / "postBuild").read_text()
-    assert re.search(r'python -m pip install .*-e "\.\[lab\]"', post), (
-        'postBuild must pip install -e ".[lab]"'
+    # environment.yml holds every requirement; --no-deps keeps pip from replacing them
+    assert re.search(r"python -m pip install --no-deps .*-e \.$", post, re.M), (
+        "postBuild must pip install --no-deps -e ."
     )
     name = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
     assert name == "course_utils"
@@ -217,3 +229,102 @@ def test_without_cpu_limit_tensorflow_keeps_its_defaults(monkeypatch):
     assert configure_tensorflow_threads() is None
     monkeypatch.setenv("CPU_LIMIT", "not-a-number")
     assert configure_tensorflow_threads() is None
+
+
+# ------------------------------------------------------- JupyterLab's settings
+
+LAB_OVERRIDES = ROOT / "jupyter-config" / "labconfig" / "default_setting_overrides.json"
+TRACKER = "@jupyterlab/notebook-extension:tracker"
+
+
+def test_the_course_ships_kernel_shutdown_on_close_as_a_jupyterlab_default():
+    overrides = json.loads(LAB_OVERRIDES.read_text())
+    assert overrides == {TRACKER: {"kernelShutdown": True}}
+    # the setting exists in the JupyterLab that is installed, and is off by default there
+    import jupyterlab
+
+    schemas = Path(jupyterlab.__file__).parent / "schemas"
+    if not schemas.is_dir():  # an installed JupyterLab keeps them in share/jupyter/lab
+        schemas = Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
+    schema = json.loads(
+        (schemas / "@jupyterlab" / "notebook-extension" / "tracker.json").read_text()
+    )
+    assert schema["properties"]["kernelShutdown"] == {
+        **schema["properties"]["kernelShutdown"],
+        "type": "boolean",
+        "default": False,
+    }
+    # both ways of starting JupyterLab go through ./start, which adds jupyter-config/
+    assert re.search(r"^\t\./start \$\(BIN\)/jupyter lab ", (ROOT / "Makefile").read_text(), re.M)
+    assert "jupyter-config" in (ROOT / "start").read_text()
+
+
+def _lab_setting(tmp_path: Path, through_start: bool) -> dict:
+    """Start JupyterLab (through ``start`` or not) and read the tracker's settings."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    scratch = {
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "user-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+    }
+    env = {k: v for k, v in _clean_env(**scratch).items() if k != "JUPYTER_CONFIG_PATH"}
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}"]
+    command += ["--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--allow-root"]
+    command += [f"--ServerApp.root_dir={tmp_path}"]
+    if through_start:
+        command = ["bash", str(ROOT / "start"), *command]
+    log = (tmp_path / "lab.log").open("w")
+    proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    url = f"http://127.0.0.1:{port}/lab/api/settings/{TRACKER}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    return json.loads(response.read())
+            except (urllib.error.URLError, ConnectionError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not answer:\n{(tmp_path / 'lab.log').read_text()}")
+                time.sleep(0.5)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def test_jupyterlab_started_through_start_shuts_kernels_down_on_close(tmp_path):
+    # what a learner gets on Binder and with `make lab`: the default is now on
+    ours = _lab_setting(tmp_path / "course", through_start=True)
+    assert ours["schema"]["properties"]["kernelShutdown"]["default"] is True
+    assert ours["settings"].get("kernelShutdown", True) is True  # no user setting overrides it
+    # the control: the same JupyterLab started without it keeps JupyterLab's default
+    plain = _lab_setting(tmp_path / "plain", through_start=False)
+    assert plain["schema"]["properties"]["kernelShutdown"]["default"] is False
+
+
+def test_nbgitpuller_link_clones_the_course_and_opens_a_notebook():
+    url = links.nbgitpuller_url("https://hub.example.org", "03_dropout.ipynb")
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc) == ("https", "hub.example.org")
+    assert parts.path == "/hub/user-redirect/git-pull"
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert query == {
+        "repo": f"https://github.com/{links.REPOSITORY}",
+        "branch": "main",
+        "urlpath": "lab/tree/regularizing-neural-networks/notebooks/03_dropout.ipynb",
+    }
+    assert links.nbgitpuller_url("https://hub.example.org/") == links.nbgitpuller_url(
+        "https://hub.example.org"
+    )
+    for bad in ("hub.example.org", "http://hub.example.org", "https://hub.example.org/hub"):
+        with pytest.raises(ValueError, match="hub must be an https address"):
+            links.nbgitpuller_url(bad)
+    with pytest.raises(ValueError, match="notebook must be a file name"):
+        links.nbgitpuller_url("https://hub.example.org", "notebooks/03_dropout.ipynb")

@@ -1,5 +1,6 @@
 """The set-up files agree with each other: Binder's environment.yml installs what
-pyproject.toml asks for at the versions constraints.txt pins, the constraints files sit
+pyproject.toml asks for at the versions constraints.txt pins (conda-forge for what Binder's
+base already has), the constraints files sit
 inside pyproject's ranges, each platform gets a TensorFlow wheel that exists for it, and
 the README's two commands are the Makefile's targets."""
 
@@ -19,10 +20,26 @@ def _pyproject():
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def _env_pip_lines():
-    text = (ROOT / "environment.yml").read_text()
-    block = text.split("- pip:", 1)[1]
-    return [m.group(1).strip() for m in re.finditer(r"^\s+- (\S.*)$", block, re.M)]
+# conda-forge's names for what pyproject.toml names otherwise
+CONDA_NAMES = {"matplotlib-base": "matplotlib"}
+NAME = re.compile(r"^([A-Za-z0-9_.-]+)\s*(.*)$")
+
+
+def _environment():
+    """``(conda specs, pip specs)`` of environment.yml, each ``{name: version spec}``."""
+    import yaml
+
+    deps = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    conda, pip = {}, {}
+    for dep in deps:
+        if isinstance(dep, dict):
+            for spec in dep["pip"]:
+                name, version = NAME.match(spec).groups()
+                pip[name] = version
+        else:
+            name, version = NAME.match(dep).groups()
+            conda[CONDA_NAMES.get(name, name)] = version.lstrip("=")
+    return conda, pip
 
 
 def _pins(name: str) -> dict[str, str]:
@@ -61,13 +78,42 @@ def test_each_platform_gets_one_tensorflow_that_has_wheels_there(platform):
 
 
 def test_environment_yml_installs_the_lab_extra_at_the_tested_versions():
-    # Binder runs Linux x86-64: the package's requirements there plus its [lab] extra.
+    # Binder runs Linux x86-64: the package's requirements there plus its [lab] extra,
+    # each at a spec that admits the version constraints.txt pins.
+    from packaging.specifiers import SpecifierSet
+
     wanted = {r.name: r for r in _requirements("lab", **LINUX_X86_64)}
     pins = _pins("constraints.txt")
-    lines = dict(line.split("==") for line in _env_pip_lines())
-    assert sorted(lines) == sorted(wanted)
-    for name, version in lines.items():
-        assert version == pins[name], f"environment.yml pins {name} {version}, constraints {pins}"
+    conda, pip = _environment()
+    assert not set(conda) & set(pip), "a package is both in conda's list and pip's"
+    listed = {k: v for k, v in {**conda, **pip}.items() if k not in ("python", "pip")}
+    assert sorted(listed) == sorted(wanted)
+    for name, spec in listed.items():
+        spec = spec.replace(",", ", ").strip()
+        assert pins[name] in SpecifierSet(spec.replace(", ", ",")), (
+            f"environment.yml asks for {name} {spec}, constraints.txt pins {pins[name]}"
+        )
+        assert wanted[name].specifier.contains(pins[name])
+    for name, spec in pip.items():
+        assert spec == f"=={pins[name]}", f"pip installs {name}{spec}, not {pins[name]}"
+
+
+def test_pip_does_not_overwrite_a_package_of_binders_conda_base():
+    # repo2docker installs our environment.yml on top of its own conda-forge base; what
+    # that base holds must come from conda-forge here too, or pip replaces conda's copy.
+    import importlib.util
+
+    spec = importlib.util.find_spec("repo2docker")
+    if spec is None:
+        pytest.skip("jupyter-repo2docker is not installed")
+    conda, pip = _environment()
+    py = conda["python"]
+    lock = Path(spec.origin).parent / "buildpacks" / "conda" / f"environment.py-{py}-linux-64.lock"
+    base = set(re.findall(r"/([a-z0-9_.-]+?)-\d[^/]*\.(?:conda|tar\.bz2)", lock.read_text()))
+    assert {"jupyterlab", "ipykernel", "ipywidgets"} <= base  # the check sees the base
+    names = {n.lower().replace("_", "-") for n in pip}
+    assert not names & {b.replace("_", "-") for b in base}, names & base
+    assert {"jupyterlab", "ipykernel", "ipywidgets", "packaging"} <= set(conda)
 
 
 @pytest.mark.parametrize("extra", [None, "lab", "test"])
@@ -98,9 +144,10 @@ def test_python_versions_agree():
     assert f">={py}" in requires
 
 
-def test_binder_installs_the_package_editable_with_its_lab_extra_and_quiets_tensorflow():
+def test_binder_installs_the_package_editable_without_dependencies_and_quiets_tensorflow():
+    # environment.yml installs every requirement; postBuild must not let pip replace them.
     post = (ROOT / "postBuild").read_text()
-    assert "pip install" in post and '-e ".[lab]"' in post and "-c constraints.txt" in post
+    assert "pip install --no-deps" in post and "-e ." in post
     start = (ROOT / "start").read_text()
     assert "TF_CPP_MIN_LOG_LEVEL" in start and 'exec "$@"' in start
 
@@ -129,3 +176,23 @@ def test_no_file_over_1_mb():
     ).stdout.split()
     big = [f for f in files if (ROOT / f).is_file() and (ROOT / f).stat().st_size > 1_000_000]
     assert not big
+
+
+def test_ci_workflow_runs_ci_run_on_pushes_and_pull_requests():
+    import yaml
+
+    workflows = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+    assert workflows, "no CI workflow in .github/workflows"
+    flow = yaml.safe_load(workflows[0].read_text())
+    triggers = flow.get("on", flow.get(True))  # YAML 1.1 reads a bare `on:` as True
+    assert {"push", "pull_request"} <= set(triggers), triggers
+    (job,) = flow["jobs"].values()
+    runs = [step.get("run", "").strip() for step in job["steps"]]
+    assert "bash .ci/run" in runs, runs
+    uses = [step.get("uses", "") for step in job["steps"]]
+    checkout = next(i for i, u in enumerate(uses) if u.startswith("actions/checkout@"))
+    assert checkout < runs.index("bash .ci/run"), "the repository is checked out before the run"
+    assert job["timeout-minutes"] <= 90
+    # the container's Python is the one environment.yml and pyproject.toml name
+    py = re.search(r"- python=(\d+\.\d+)", (ROOT / "environment.yml").read_text()).group(1)
+    assert job["container"].startswith(f"python:{py}-"), job["container"]

@@ -145,7 +145,14 @@ def test_widgets_become_their_last_figure_with_the_control_values():
             "state": {
                 "box": {
                     "model_name": "VBoxModel",
-                    "state": {"children": ["IPY_MODEL_slider", "IPY_MODEL_menu", "IPY_MODEL_out"]},
+                    "state": {
+                        "children": [
+                            "IPY_MODEL_slider",
+                            "IPY_MODEL_menu",
+                            "IPY_MODEL_message",
+                            "IPY_MODEL_out",
+                        ]
+                    },
                 },
                 "slider": {
                     "model_name": "IntSliderModel",
@@ -155,13 +162,14 @@ def test_widgets_become_their_last_figure_with_the_control_values():
                     "model_name": "DropdownModel",
                     "state": {"description": "kind", "_options_labels": ["a", "b"], "index": 1},
                 },
+                "message": {"model_name": "HTMLModel", "state": {"value": ""}},  # no error
                 "out": {"model_name": "OutputModel", "state": {"outputs": [png]}},
             }
         }
     }
     assert render.freeze_widgets(nb) == 1
     outputs = nb.cells[0].outputs
-    assert "Controls: k = 3, kind = b." in outputs[0].data["text/plain"]
+    assert "Controls: k = 3, kind = b. Interactive" in outputs[0].data["text/plain"]
     assert outputs[1].data["image/png"] == "iVBORw0KGgo="
     assert "widgets" not in nb.metadata
 
@@ -193,3 +201,33 @@ def test_learner_minutes_counts_reading_code_exercises_and_widgets():
     assert est["widgets"] == render.MINUTES_PER_WIDGET and est["running"] == 0.5
     assert est["code"] == 2.4  # 24 non-empty code lines at 10 a minute
     assert est["total"] == 15.0  # 2 + 2.4 + 6 + 3 + 0.5 = 13.9, up to the next 5
+
+
+def test_every_image_gets_alt_text_from_the_sentence_after_it_or_its_cell():
+    from course_utils import html_export
+
+    def image(**meta):
+        return nbformat.v4.new_output(
+            "display_data", data={"image/png": "iVBORw0KGgo="}, metadata=meta
+        )
+
+    nb = nbformat.v4.new_notebook()
+    one = nbformat.v4.new_code_cell("plot()")
+    one.outputs = [image()]
+    two = nbformat.v4.new_code_cell("plot(); plot()")
+    two.outputs = [image(), image(**{"image/png": {"alt": "given by the notebook"}})]
+    nb.cells = [
+        one,
+        nbformat.v4.new_markdown_cell("The *dashed* curve [rises](x.md) after epoch 5. Then more."),
+        two,
+        nbformat.v4.new_markdown_cell("## A new section"),
+    ]
+    assert html_export.add_alt_text(nb) == 2
+    assert one.outputs[0].metadata["image/png"]["alt"] == (
+        "Figure: The dashed curve rises after epoch 5."
+    )
+    alts = [o.metadata["image/png"]["alt"] for o in two.outputs]
+    assert alts == ["Figure 1 of 2 drawn by code cell 2", "given by the notebook"]
+    page = html_export.to_html(nb, "mathjax/MathJax.js")
+    assert 'alt="Figure: The dashed curve rises after epoch 5."' in page
+    assert "No description has been provided" not in page and "require.min.js" not in page
