@@ -61,6 +61,28 @@ def pytest_configure(config):
     config.stash[RUNS] = NotebookRuns()
 
 
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def _write_notebook(path, *cells, title="# A tiny notebook"):
+    """Write a notebook of a markdown ``title`` and ``cells`` (a string is a code cell's
+    source, anything else an nbformat cell) with the python3 kernelspec, which JupyterLab
+    and nbclient need to start the kernel without asking; return ``path``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNELSPEC})
+    nb.cells = [nbformat.v4.new_markdown_cell(title)] if title else []
+    nb.cells += [nbformat.v4.new_code_cell(c) if isinstance(c, str) else c for c in cells]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def write_notebook():
+    """The tests' one way to write a tiny notebook: ``write_notebook(path, *cells, title=)``."""
+    return _write_notebook
+
+
 @pytest.fixture(scope="session")
 def notebook_runs(pytestconfig) -> NotebookRuns:
     """The printed text of this session's notebook runs (nbval's, the browser's)."""

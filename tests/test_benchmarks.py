@@ -4,7 +4,6 @@ time out; its table, JSON and exit code; the output comparison used for repeatab
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from benchmarks import run as bench
@@ -12,26 +11,14 @@ from benchmarks import run as bench
 ROOT = Path(__file__).resolve().parent.parent
 
 
-META = {
-    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-    "language_info": {"name": "python"},
-}
-
-
-def _write(path: Path, *sources: str) -> Path:
-    nb = nbformat.v4.new_notebook(metadata=META)
-    nb.cells = [nbformat.v4.new_markdown_cell("# A tiny notebook")]
-    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
-    nbformat.write(nb, path)
-    return path
-
-
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
+def tiny(tmp_path_factory, write_notebook):
     d = tmp_path_factory.mktemp("nbs")
-    _write(d / "01_ok.ipynb", "x = 6 * 7\nprint('answer', x)", "x / 2")
-    _write(d / "02_raises.ipynb", "print('before')", "x = 2\nassert x + x == 5\n", "print('no')")
-    _write(d / "03_slow.ipynb", "import time\ntime.sleep(60)")
+    write_notebook(d / "01_ok.ipynb", "x = 6 * 7\nprint('answer', x)", "x / 2")
+    write_notebook(
+        d / "02_raises.ipynb", "print('before')", "x = 2\nassert x + x == 5\n", "print('no')"
+    )
+    write_notebook(d / "03_slow.ipynb", "import time\ntime.sleep(60)")
     return d
 
 

@@ -13,24 +13,14 @@ from course_utils import render
 INDEX_NOTEBOOK = render.NOTEBOOKS_DIR / "00_course_index.ipynb"
 
 
-def _notebook(path, *cells):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata = {
-        "kernelspec": {
-            "display_name": "Python 3 (ipykernel)",
-            "language": "python",
-            "name": "python3",
-        }
-    }
-    nb.cells = list(cells)
-    nbformat.write(nb, path)
-    return path
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, write_notebook):
     """One build of a tiny notebook, a failing one and (if present) the course index."""
     tmp = tmp_path_factory.mktemp("render")
+
+    def _notebook(path, *cells):
+        return write_notebook(path, *cells, title=None)
+
     tiny = _notebook(
         tmp / "01_tiny.ipynb",
         nbformat.v4.new_markdown_cell("# 01 · A tiny notebook\n\nSome text."),

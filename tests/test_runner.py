@@ -15,20 +15,8 @@ import pytest
 from course_utils import runner
 
 ROOT = Path(__file__).resolve().parent.parent
-META = {
-    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-    "language_info": {"name": "python"},
-}
 # A cell that would hold a run for two minutes; a stalled kernel looks like this.
 SLEEPS_120_S = "import time\n\ntime.sleep(120)"
-
-
-def _write(path: Path, *sources: str) -> Path:
-    nb = nbformat.v4.new_notebook(metadata=META)
-    nb.cells = [nbformat.v4.new_markdown_cell("# A tiny notebook")]
-    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
-    nbformat.write(nb, path)
-    return path
 
 
 def test_the_cell_time_limit_is_60_s_unless_the_environment_says_otherwise(monkeypatch):
@@ -43,8 +31,10 @@ def test_the_cell_time_limit_is_60_s_unless_the_environment_says_otherwise(monke
 
 
 @pytest.mark.kernel
-def test_a_stalled_cell_fails_at_the_limit_naming_notebook_and_cell(tmp_path, monkeypatch):
-    path = _write(tmp_path / "07_stalls.ipynb", "x = 1", SLEEPS_120_S, "print('never')")
+def test_a_stalled_cell_fails_at_the_limit_naming_notebook_and_cell(
+    tmp_path, monkeypatch, write_notebook
+):
+    path = write_notebook(tmp_path / "07_stalls.ipynb", "x = 1", SLEEPS_120_S, "print('never')")
     monkeypatch.setenv(runner.CELL_TIMEOUT_ENV, "2")
     start = time.monotonic()
     run = runner.run(path, mpl_backend="Agg")
@@ -57,15 +47,17 @@ def test_a_stalled_cell_fails_at_the_limit_naming_notebook_and_cell(tmp_path, mo
 
 
 @pytest.mark.kernel
-def test_an_error_and_a_dead_kernel_are_named(tmp_path):
-    raises = _write(tmp_path / "a.ipynb", "print('before')", "x = 2\nassert x + x == 5\n", "1")
+def test_an_error_and_a_dead_kernel_are_named(tmp_path, write_notebook):
+    raises = write_notebook(
+        tmp_path / "a.ipynb", "print('before')", "x = 2\nassert x + x == 5\n", "1"
+    )
     run = runner.run(raises, mpl_backend="Agg")
     assert run.status == "error" and run.failed_cell == 2
     assert (
         run.error == "a.ipynb: code cell 2 (`x = 2`) raised AssertionError at `assert x + x == 5`"
     )
     assert dict(run.outputs)[1] == "before\n"  # the outputs up to the failure are kept
-    dies = _write(tmp_path / "b.ipynb", "x = 1", "import os\nos._exit(1)")
+    dies = write_notebook(tmp_path / "b.ipynb", "x = 1", "import os\nos._exit(1)")
     run = runner.run(dies, mpl_backend="Agg")
     assert run.status == "died"
     assert run.error.startswith("b.ipynb: the kernel died")
@@ -73,11 +65,11 @@ def test_an_error_and_a_dead_kernel_are_named(tmp_path):
 
 
 @pytest.mark.kernel
-def test_markers_are_comment_lines_and_skips_are_honoured(tmp_path):
+def test_markers_are_comment_lines_and_skips_are_honoured(tmp_path, write_notebook):
     assert runner.markers("# NBVAL_SKIP\nx = 1") == {"NBVAL_SKIP"}
     assert runner.markers("x = 1  # NBVAL_SKIP would be a comment after code") == set()
     assert runner.markers("print('# NBVAL_SKIP')") == set()
-    path = _write(
+    path = write_notebook(
         tmp_path / "m.ipynb",
         "# NBVAL_SKIP\nraise SystemExit('not run under nbval')",
         "# NBVAL_RAISES_EXCEPTION\nraise KeyError('allowed')",
@@ -95,10 +87,10 @@ def test_run_rejects_a_bad_timeout(tmp_path):
 
 
 @pytest.mark.kernel
-def test_nbval_takes_the_same_cell_limit_and_names_the_cell(tmp_path):
+def test_nbval_takes_the_same_cell_limit_and_names_the_cell(tmp_path, write_notebook):
     """nbval, as `make test` runs it with this repository's conftest.py, stops a cell
     that would sleep 120 s at the course's limit (2 s here, set in the environment)."""
-    path = _write(tmp_path / "08_stalls.ipynb", "x = 1", SLEEPS_120_S)
+    path = write_notebook(tmp_path / "08_stalls.ipynb", "x = 1", SLEEPS_120_S)
     env = {**os.environ, runner.CELL_TIMEOUT_ENV: "2", "PYTHONPATH": str(ROOT)}
     start = time.monotonic()
     result = subprocess.run(
@@ -121,8 +113,8 @@ def test_nbval_takes_the_same_cell_limit_and_names_the_cell(tmp_path):
 
 
 @pytest.mark.kernel
-def test_pinned_pair_runs_in_parallel_and_finds_a_difference(tmp_path):
-    path = _write(
+def test_pinned_pair_runs_in_parallel_and_finds_a_difference(tmp_path, write_notebook):
+    path = write_notebook(
         tmp_path / "01_pair.ipynb",
         "import os\nprint(len(os.sched_getaffinity(0)), os.environ['CPU_LIMIT'])",
         "import random\nprint(random.random())  # unseeded: differs between runs",

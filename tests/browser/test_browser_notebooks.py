@@ -214,25 +214,14 @@ def test_every_try_it_slider_redraws_from_the_keyboard(executed):
 
 
 def test_a_stalled_cell_fails_within_the_cell_limit_and_is_named(
-    open_notebook, jupyterlab, monkeypatch
+    open_notebook, jupyterlab, monkeypatch, write_notebook
 ):
     """A cell that would sleep 120 s fails at the course's cell time limit (here set to
     3 s through COURSE_CELL_TIMEOUT, as a learner's machine never needs), named."""
-    import nbformat
-
     path = jupyterlab.root / "notebooks" / "99_stalls.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {  # without it JupyterLab asks which kernel to start
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-        "name": "python3",
-    }
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# 99 · A notebook that stalls"),
-        nbformat.v4.new_code_cell("x = 1"),
-        nbformat.v4.new_code_cell("import time\n\ntime.sleep(120)"),
-    ]
-    nbformat.write(nb, path)
+    write_notebook(
+        path, "x = 1", "import time\n\ntime.sleep(120)", title="# 99 · A notebook that stalls"
+    )
     monkeypatch.setenv(runner.CELL_TIMEOUT_ENV, "3")
     page = open_notebook(path)
     start = time.monotonic()

@@ -18,13 +18,14 @@ import pytest
 from lab_harness import NOTEBOOK_DIR, PAGE_TIMEOUT, ROOT, TIMINGS
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from course_utils import render
+from course_utils import links, render
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = ROOT / "build" / "offline-render" / "offline-formula.png"
 FORMULA = r"J(\theta) = L(\theta) + \lambda R(\theta)"
-BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
+# the launch badges' images, from the one place that builds them
+LAUNCH_BADGES = set(re.findall(r"!\[[^]]*\]\((https://[^)]+)\)", links.badges()))
 SENTENCE = "The falling line is the only curve in this figure."
 MATHJAX_DONE = """() => window.MathJax && MathJax.Hub && MathJax.Hub.queue
     && MathJax.Hub.queue.pending === 0 && MathJax.Hub.queue.running === 0
@@ -103,9 +104,9 @@ def test_rendered_course_typesets_every_formula_offline(rendered, offline_page):
     assert not raw, f"raw LaTeX left in the page: {raw[0][:300]!r}"
 
     online = [(kind, u) for kind, u in requests if not u.startswith(("file:", "data:", "about:"))]
-    # The one online thing a page may name is the Binder badge, an image in the course's
-    # own markdown with its alt text ("Binder"): offline it shows that text, a plain link.
-    badges = [u for kind, u in online if kind == "image" and u == BINDER_BADGE]
+    # The only online things a page may name are the launch badges (Binder, Colab, Kaggle),
+    # images in the course's own markdown with alt text: offline each shows that text, a link.
+    badges = [u for kind, u in online if kind == "image" and u in LAUNCH_BADGES]
     assert len(badges) == len(online), f"the page tried to reach the network: {online}"
     mathjax = [u for _, u in requests if "/mathjax/" in u]
     assert mathjax and all(u.startswith(html.parent.as_uri()) for u in mathjax)
