@@ -357,11 +357,14 @@ async def run_async(
         shutdown_kernel="immediate",
         resources={"metadata": {"path": str(cwd or folder or os.getcwd())}},
         record_timing=False,
-        store_widget_state=widget_state,
+        # Always on: nbclient 0.11 with it off still routes an Output widget's output to
+        # a widget-state entry it never made (KeyError). Dropped below unless asked for.
+        store_widget_state=True,
         # the kernel's own log (e.g. its note about local TCP) is not part of the run
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     index, start, sampler, pid = -1, time.monotonic(), None, None
+    alive_at_failure = None  # was the kernel alive when the client failed?
     peak_children = [0.0]
     kernel_log = tempfile.TemporaryFile()  # the kernel process's own output, for a crash
     try:
@@ -373,19 +376,26 @@ async def run_async(
             pid = client.km.provisioner.process.pid
             run.startup_seconds = time.monotonic() - start
             sampler = asyncio.ensure_future(_sample_children(pid, peak_children))
-            for index, cell in enumerate(nb.cells):
-                t_cell = time.monotonic()
-                await client.async_execute_cell(
-                    cell, index, execution_count=client.code_cells_executed + 1
-                )
-                if cell.cell_type == "code":
-                    run.cell_seconds.append((index, time.monotonic() - t_cell))
-                    hwm = _proc_status_kb(pid, "VmHWM") / 1024
-                    run.cell_peak_mb.append((index, round(hwm, 1)))
-                    if hwm > run.peak_rss_mb + 1:  # where the peak grew last
-                        run.peak_rss_mb, run.peak_cell = hwm, index
+            try:
+                for index, cell in enumerate(nb.cells):
+                    t_cell = time.monotonic()
+                    await client.async_execute_cell(
+                        cell, index, execution_count=client.code_cells_executed + 1
+                    )
+                    if cell.cell_type == "code":
+                        run.cell_seconds.append((index, time.monotonic() - t_cell))
+                        hwm = _proc_status_kb(pid, "VmHWM") / 1024
+                        run.cell_peak_mb.append((index, round(hwm, 1)))
+                        if hwm > run.peak_rss_mb + 1:  # where the peak grew last
+                            run.peak_rss_mb, run.peak_cell = hwm, index
+            except Exception:
+                # checked now: leaving the block below shuts the kernel down
+                alive_at_failure = _alive(pid)
+                raise
             if widget_state:
                 client.set_widgets_metadata()
+            else:
+                nb.metadata.pop("widgets", None)
             run.seconds = time.monotonic() - start
             run.peak_rss_mb = _proc_status_kb(pid, "VmHWM") / 1024
             run.cpu_seconds = _cpu_seconds(pid)
@@ -404,7 +414,7 @@ async def run_async(
         if tail:
             run.error += f"; its log: {tail}"
     except Exception as exc:  # the kernel did not start or died mid-message, zmq trouble
-        if pid is not None and not _alive(pid):
+        if pid is not None and not (_alive(pid) if alive_at_failure is None else alive_at_failure):
             run.status = "died"
             run.error = "the kernel died (crashed, killed or out of memory)"
         else:

@@ -64,6 +64,45 @@ def test_an_error_and_a_dead_kernel_are_named(tmp_path, write_notebook):
     assert run.error.endswith("while running code cell 2 (`import os`)")
 
 
+# A figure drawn into an Output widget, as every "Try it" cell of the course does.
+WIDGET_CELL = """import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from course_utils.widgets import interactive_figure
+
+
+def line(a=1.0):
+    fig, ax = plt.subplots()
+    ax.plot([0, a])
+    return fig
+
+
+interactive_figure(line, a=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.5))"""
+
+
+@pytest.mark.kernel
+def test_a_widget_cell_runs_and_a_client_failure_is_not_called_a_dead_kernel(
+    tmp_path, write_notebook, monkeypatch
+):
+    # nbclient 0.11 without widget state raised a KeyError on the Output widget's output,
+    # and the runner, checking only after the kernel was shut down, called it a death.
+    path = write_notebook(tmp_path / "w.ipynb", WIDGET_CELL, "print('after')")
+    run = runner.run(path, mpl_backend="Agg")
+    assert run.status == "ok", run.error
+    assert dict(run.outputs)[2] == "after\n" and "widgets" not in run.nb.metadata
+    with_state = runner.run(path, mpl_backend="Agg", widget_state=True)
+    assert with_state.status == "ok" and "widgets" in with_state.nb.metadata
+
+    import nbclient
+
+    def broken(self, *args, **kwargs):
+        raise KeyError("a client-side bug")
+
+    monkeypatch.setattr(nbclient.NotebookClient, "async_execute_cell", broken)
+    run = runner.run(path, mpl_backend="Agg")
+    assert run.status == "error", run.error
+    assert "KeyError" in run.error and "died" not in run.error
+
+
 @pytest.mark.kernel
 def test_markers_are_comment_lines_and_skips_are_honoured(tmp_path, write_notebook):
     assert runner.markers("# NBVAL_SKIP\nx = 1") == {"NBVAL_SKIP"}
