@@ -170,7 +170,11 @@ def _run_notebook(python: Path, notebook: Path, folder: Path, **env: str):
 
 def test_the_installed_wheel_loads_the_digits_from_an_empty_folder(wheel, fresh, tmp_path):
     install = [sys.executable, "-m", "pip", "--python", str(fresh), "install", "-q"]
-    proc = subprocess.run([*install, "--no-deps", str(wheel)], capture_output=True, text=True)
+    # _env() drops PYTHONPATH: with it pointing at a checkout, pip would see the course
+    # "already installed" there and leave the fresh venv without it.
+    proc = subprocess.run(
+        [*install, "--no-deps", str(wheel)], capture_output=True, text=True, env=_env()
+    )
     assert proc.returncode == 0, proc.stderr
     try:
         code = (
@@ -186,7 +190,7 @@ def test_the_installed_wheel_loads_the_digits_from_an_empty_folder(wheel, fresh,
         assert Path(path).is_relative_to(_site_packages(fresh)), path
     finally:
         uninstall = [sys.executable, "-m", "pip", "--python", str(fresh), "uninstall", "-y", "-q"]
-        subprocess.run([*uninstall, "course_utils"], check=True, capture_output=True)
+        subprocess.run([*uninstall, "course_utils"], check=True, capture_output=True, env=_env())
 
 
 @pytest.mark.parametrize("notebook", SIM_NOTEBOOKS, ids=lambda p: p.name)
