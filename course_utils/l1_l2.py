@@ -56,6 +56,7 @@ __all__ = [
     "l1_subgradient",
     "l2_gradient",
     "l2_penalty",
+    "lambda_choice_over_draws",
     "lambda_sweep",
     "mse",
     "penalty",
@@ -68,6 +69,7 @@ __all__ = [
     "regularization_path",
     "report_test_mse",
     "soft_threshold",
+    "sparsity_over_draws",
     "threshold_on_validation",
     "train_curve_model",
 ]
@@ -394,6 +396,80 @@ def report_test_mse(data: CurveData, lam: float, penalty: str = "l2") -> float:
         raise TypeError(f"data must be a CurveData (see curve_data), got {type(data).__name__}")
     w, b = fit_penalized(data.X, data.y, _lam(lam), penalty)
     return mse(predict_linear(data.X_test, w, b), data.y_test)
+
+
+def lambda_choice_over_draws(seeds, lams, *, factor: float = 30.0) -> dict[str, np.ndarray]:
+    """Choose lambda on validation for many draws of the curve; score rules on test.
+
+    For each seed, :func:`curve_data` draws fresh training, validation and test points;
+    :func:`lambda_sweep` (L2, closed form) picks the lambda with the lowest validation MSE.
+    Four rules are then scored once each on that draw's test points: the chosen lambda,
+    no penalty, ``factor`` times stronger and ``factor`` times weaker. The test points
+    choose nothing here: they compare fixed rules, so the comparison is paired by draw.
+
+    Args:
+        seeds: Seeds of the draws, ints >= 0.
+        lams: Candidate lambdas ``(L,)`` for the sweep, all >= 0.
+        factor: How much stronger and weaker the two alternatives are, > 1.
+
+    Returns:
+        ``{'chosen', 'val', 'test'}``: the chosen lambda ``(S,)``, its validation MSE
+        ``(S,)``, and ``test``, a dict ``{rule: (S,)}`` of test MSEs for the rules
+        ``'chosen'``, ``'none'``, ``'stronger'`` and ``'weaker'``.
+    """
+    seeds = [_validate.integer("seed", s, low=0) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    lams = _validate.array("lams", lams, ndim=1)
+    factor = _validate.number("factor", factor, low=1, low_open=True)
+    chosen, val = np.empty(len(seeds)), np.empty(len(seeds))
+    test = {rule: np.empty(len(seeds)) for rule in ("chosen", "none", "stronger", "weaker")}
+    for i, seed in enumerate(seeds):
+        data = curve_data(seed)
+        sweep = lambda_sweep(data, lams, "l2")
+        best = int(np.argmin(sweep["val"]))
+        chosen[i], val[i] = float(lams[best]), sweep["val"][best]
+        rules = {
+            "chosen": chosen[i],
+            "none": 0.0,
+            "stronger": factor * chosen[i],
+            "weaker": chosen[i] / factor,
+        }
+        for rule, lam in rules.items():
+            test[rule][i] = report_test_mse(data, lam)
+    return {"chosen": chosen, "val": val, "test": test}
+
+
+def sparsity_over_draws(
+    seeds, lam: float, *, steps: int = 500, learning_rate: float = 0.1, **problem
+) -> dict[str, np.ndarray]:
+    """Zeros of L1 (proximal) and L2 (closed form) fits over many draws of a sparse problem.
+
+    Each seed draws :func:`datasets.make_sparse_linear` (``problem`` passes its
+    arguments, such as ``n_samples``); both penalties use the same ``lam``.
+
+    Returns:
+        ``{'l1_zeros', 'l1_kept', 'l2_zeros', 'irrelevant', 'relevant'}``, arrays ``(S,)``:
+        irrelevant weights L1 set exactly to 0, relevant weights L1 kept non-zero, weights
+        L2 set exactly to 0, and how many irrelevant and relevant features each draw has.
+    """
+    seeds = [_validate.integer("seed", s, low=0) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    lam = _lam(lam)
+    out = {k: np.empty(len(seeds), int) for k in ("l1_zeros", "l1_kept", "l2_zeros")}
+    out["irrelevant"] = np.empty(len(seeds), int)
+    out["relevant"] = np.empty(len(seeds), int)
+    for i, seed in enumerate(seeds):
+        X, y, coef = datasets.make_sparse_linear(seed=seed, **problem)
+        relevant = coef != 0
+        w1, _ = fit_l1(X, y, lam, method="proximal", steps=steps, learning_rate=learning_rate)
+        w2, _ = fit_ridge(X, y, lam)
+        out["l1_zeros"][i] = int(np.sum(w1[~relevant] == 0))
+        out["l1_kept"][i] = int(np.sum(w1[relevant] != 0))
+        out["l2_zeros"][i] = int(np.sum(w2 == 0))
+        out["irrelevant"][i], out["relevant"][i] = int(np.sum(~relevant)), int(np.sum(relevant))
+    return out
 
 
 def threshold_on_validation(w, b: float, X_val, y_val, thresholds) -> dict:

@@ -149,6 +149,31 @@ def test_report_test_mse_scores_one_fit_on_the_test_points():
     assert l1_l2.report_test_mse(data, 3e-3) != l1_l2.report_test_mse(data, 1e-1)
 
 
+def test_lambda_choice_over_draws_chooses_on_validation_and_scores_each_rule_on_test():
+    lams = np.r_[0.0, np.logspace(-6, 1, 8)]
+    out = l1_l2.lambda_choice_over_draws([1, 4], lams, factor=10)
+    assert set(out) == {"chosen", "val", "test"}
+    assert set(out["test"]) == {"chosen", "none", "stronger", "weaker"}
+    for i, seed in enumerate([1, 4]):
+        data = l1_l2.curve_data(seed)
+        sweep = l1_l2.lambda_sweep(data, lams)
+        best = int(np.argmin(sweep["val"]))
+        assert out["chosen"][i] == lams[best] and out["val"][i] == sweep["val"][best]
+        for rule, lam in [("chosen", lams[best]), ("none", 0.0), ("stronger", 10 * lams[best])]:
+            assert out["test"][rule][i] == pytest.approx(l1_l2.report_test_mse(data, lam))
+    assert np.all(out["test"]["none"] > out["test"]["chosen"])
+
+
+def test_sparsity_over_draws_counts_the_zeros_of_each_fit():
+    out = l1_l2.sparsity_over_draws([0, 3], 0.3, n_samples=100, n_features=30, n_informative=5)
+    X, y, coef = _sparse(3)
+    w1, _ = l1_l2.fit_l1(X, y, 0.3, method="proximal", steps=500, learning_rate=0.1)
+    assert out["l1_zeros"][1] == np.sum(w1[coef == 0] == 0)
+    assert out["l1_kept"][1] == np.sum(w1[coef != 0] != 0) == 5
+    assert list(out["irrelevant"]) == [25, 25] and list(out["relevant"]) == [5, 5]
+    assert np.all(out["l1_zeros"] >= 20) and np.all(out["l2_zeros"] == 0)
+
+
 def test_threshold_on_validation_takes_the_sparsest_model_within_one_standard_error():
     _, _, coef = _sparse()
     rng = np.random.default_rng(5)
@@ -242,6 +267,10 @@ def test_regularized_loss_and_gradients_match_keras():
             "at least 2 points",
         ),
         (lambda: l1_l2.mse(np.ones(3), np.ones(4)), "same shape"),
+        (lambda: l1_l2.lambda_choice_over_draws([], [0.1]), "at least one seed"),
+        (lambda: l1_l2.lambda_choice_over_draws([1], [0.1], factor=1.0), "factor must be in"),
+        (lambda: l1_l2.sparsity_over_draws([1], -0.1), "lam must be in"),
+        (lambda: l1_l2.sparsity_over_draws([-1], 0.1), "seed must be an int"),
         (lambda: regularizers.soft_threshold(np.ones(3), -1.0), "threshold must be in"),
         (lambda: regularizers.L1(0.1).proximal(np.ones(3), -1.0), "step must be in"),
         (lambda: l1_l2.penalty_figure(-1.0), "lam must be in"),
