@@ -216,6 +216,21 @@ def test_problem_is_small_noisy_and_repeatable():
     assert combined.blank_pixels(p).sum() == 8
 
 
+@pytest.mark.parametrize("seed", [0, 4])
+def test_a_draw_splits_the_digits_into_three_disjoint_sets(seed):
+    """Training, validation and test of one draw hold every shipped digit exactly once."""
+    from course_utils import datasets
+
+    p = combined.make_problem(seed=seed)
+    images, _ = datasets.load_digits()
+    parts = np.concatenate([p.x_train, p.x_val, p.x_test])
+    every = images.reshape(len(images), -1)
+    assert len(np.unique(every, axis=0)) == len(every)  # no image is shipped twice ...
+    # ... so the three sets hold 1,797 different rows between them: none shared
+    np.testing.assert_array_equal(np.unique(parts, axis=0), np.unique(every, axis=0))
+    assert len(parts) == len(every)
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
