@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils import _validate, datasets, layers, optim, plotting, training
+from course_utils import losses as _losses
 from course_utils import regularizers as _regularizers
 
 N_CLASSES = 10
@@ -57,6 +58,7 @@ __all__ = [
     "Problem",
     "Run",
     "Technique",
+    "ValDataLoss",
     "adam_l2_vs_decay_toy",
     "biases",
     "blank_pixels",
@@ -204,8 +206,10 @@ class Technique:
         augment: Train on the originals plus freshly augmented copies every epoch.
         augment_strength: Scales the augmentation's ranges (1: rotations up to 12
             degrees, zoom up to 10 %, shifts up to one pixel), > 0.
-        early_stopping: Stop when ``val_loss`` has not improved for ``patience``
-            epochs, and keep the best epoch's weights.
+        early_stopping: Stop when the validation loss has not improved for
+            ``patience`` epochs, and keep the best epoch's weights. With a penalty
+            (``l2`` or ``l1``), it watches the validation cross-entropy without the
+            penalty (:class:`ValDataLoss`); otherwise ``val_loss``, which is the same.
         patience: Early stopping's patience, >= 1.
         weight_decay: Decoupled weight decay of the optimizer (biases excluded), or None.
     """
@@ -435,8 +439,12 @@ def train(
     callbacks = []
     stopper = None
     if technique.early_stopping:
+        monitor = "val_loss"
+        if technique.regularizer() is not None:  # val_loss would include the penalty
+            callbacks.append(ValDataLoss(problem.x_val, problem.y_val))
+            monitor = ValDataLoss.key
         stopper = EarlyStopping(
-            monitor="val_loss", patience=technique.patience, restore_best_weights=True
+            monitor=monitor, mode="min", patience=technique.patience, restore_best_weights=True
         )
         callbacks.append(stopper)
     callbacks.extend(extra)
@@ -487,6 +495,34 @@ def train(
         kept_epoch=kept,
         seconds=time.perf_counter() - start,
     )
+
+
+class ValDataLoss(training.Callback):
+    """Adds ``val_data_loss`` to each epoch's logs: the validation cross-entropy alone.
+
+    ``val_loss`` includes the penalty, which measures the weights, not the predictions
+    (notebook 05). :func:`train` puts this callback before early stopping when the
+    technique has a penalty, and early stopping then watches ``val_data_loss``. The
+    History does not record it (it reads the logs first).
+
+    Args:
+        x_val: Validation inputs ``(M, D)``. y_val: Their labels ``(M,)``.
+    """
+
+    key = "val_data_loss"
+
+    def __init__(self, x_val, y_val):
+        self.x_val, self.y_val = _validate.array("x_val", x_val), np.asarray(y_val)
+        if len(self.x_val) != len(self.y_val):
+            raise ValueError(
+                f"x_val and y_val must have as many rows, got {len(self.x_val)} and "
+                f"{len(self.y_val)}"
+            )
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            out = self.model.forward(self.x_val, training=False)
+            logs[self.key] = _losses.get("cross_entropy")(out, self.y_val)[0]
 
 
 def _fit_augmented(model, problem, optimizer, callbacks, *, epochs, batch_size, seed, strength):

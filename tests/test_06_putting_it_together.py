@@ -216,6 +216,21 @@ def test_problem_is_small_noisy_and_repeatable():
     assert combined.blank_pixels(p).sum() == 8
 
 
+@pytest.mark.parametrize("seed", [0, 4])
+def test_a_draw_splits_the_digits_into_three_disjoint_sets(seed):
+    """Training, validation and test of one draw hold every shipped digit exactly once."""
+    from course_utils import datasets
+
+    p = combined.make_problem(seed=seed)
+    images, _ = datasets.load_digits()
+    parts = np.concatenate([p.x_train, p.x_val, p.x_test])
+    every = images.reshape(len(images), -1)
+    assert len(np.unique(every, axis=0)) == len(every)  # no image is shipped twice ...
+    # ... so the three sets hold 1,797 different rows between them: none shared
+    np.testing.assert_array_equal(np.unique(parts, axis=0), np.unique(every, axis=0))
+    assert len(parts) == len(every)
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -268,6 +283,34 @@ def test_train_with_every_part_on_and_repeatable(monkeypatch):
         np.testing.assert_array_equal(x, y)
     assert set(a.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert 1 <= a.kept_epoch <= a.epochs_run <= 12
+
+
+def test_early_stopping_watches_the_data_loss_when_a_penalty_is_present():
+    """With L2, val_loss includes the penalty; early stopping must watch the cross-entropy
+    alone (notebook 05), and keep the epoch where that was lowest."""
+    from course_utils import losses
+
+    p = combined.make_problem()
+    seen = []
+
+    class Record(training.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            ce = losses.get("cross_entropy")(self.model.forward(p.x_val, training=False), p.y_val)
+            seen.append((logs["val_loss"], logs["val_data_loss"], ce[0], self.model.penalty()))
+
+    t = combined.Technique("l2 + es", l2=0.01, early_stopping=True, patience=3)
+    run = combined.train(t, p, epochs=25, callbacks=[Record()])
+    val_loss, data_loss, ce, penalty = map(np.array, zip(*seen, strict=True))
+    np.testing.assert_allclose(data_loss, ce, rtol=0, atol=1e-12)  # the data loss alone
+    np.testing.assert_allclose(val_loss - data_loss, penalty, rtol=1e-9)
+    assert penalty.min() > 0.05  # a penalty large enough to matter
+    assert run.kept_epoch == int(np.argmin(data_loss)) + 1
+    assert "val_data_loss" not in run.history  # the History keeps Keras's four keys
+    # without a penalty, val_loss is the data loss and is watched as before
+    plain = combined.train(combined.Technique("es", early_stopping=True, patience=3), p, epochs=25)
+    assert plain.kept_epoch == int(np.argmin(plain.history["val_loss"])) + 1
+    with pytest.raises(ValueError, match="as many rows"):
+        combined.ValDataLoss(p.x_val, p.y_val[:3])
 
 
 def test_weight_decay_technique_excludes_biases(monkeypatch):
@@ -333,7 +376,7 @@ NOTEBOOK_CHOICES = {
     "augmentation": {"augment_strength": 1.0},
     "early stopping": {"patience": 5},
     "AdamW": {"weight_decay": 3.0},
-    "combined": {"dropout": 0.5, "l2": 0.003},
+    "combined": {"dropout": 0.3, "l2": 0.0, "augment": True, "early_stopping": True},
 }
 
 
