@@ -492,6 +492,106 @@ def noisy_digits(flip: float = 0.25, *, val: float = 0.3, test: float = 0.3, see
     }
 
 
+def compare_on_draw(
+    seed: int,
+    *,
+    l2: float = 0.01,
+    flip: float = 0.25,
+    epochs: int = 80,
+    patience: int = 10,
+    hidden: int = 256,
+    learning_rate: float = 0.03,
+) -> dict[str, float]:
+    """Notebook 05's comparison of the cures on one draw of the noisy digits.
+
+    The draw (split and wrong labels) comes from ``noisy_digits(flip, val=0.4,
+    test=0.4, seed=seed)``. Two runs of a ``64-hidden-10`` network, full-batch Adam,
+    the same starting weights: one without a penalty, one with ``L2(l2)`` on every
+    kernel, each for ``epochs`` epochs. Early stopping is the unpenalised run replayed
+    through :class:`EarlyStopping` (``patience``, best weights restored), which is
+    exactly what a stopped run would keep; it watches ``val_loss`` or ``val_accuracy``.
+
+    Args:
+        seed: Seed of the draw, >= 0.
+        l2: Strength of the L2 penalty (Keras's meaning: ``l2 * sum(W**2)``), > 0.
+        flip: Share of training labels made wrong.
+        epochs: Epochs of both runs, >= 1.
+        patience: Patience of early stopping, >= 0.
+        hidden: Hidden units, >= 1.
+        learning_rate: Adam's step size, > 0.
+
+    Returns:
+        Test accuracies ``plain`` (no penalty, last epoch), ``early`` (early stopping on
+        ``val_loss``), ``early_acc`` (on ``val_accuracy``), ``l2`` (L2, last epoch), and
+        ``kept``, ``kept_acc``: the epochs (from 1) that the two early stoppings keep.
+    """
+    from course_utils import layers, losses, optim, regularizers, training
+
+    seed = _validate.integer("seed", seed, low=0)
+    l2 = _validate.number("l2", l2, low=0, low_open=True)
+    patience = _validate.integer("patience", patience, low=0)
+    hidden = _validate.integer("hidden", hidden, low=1)
+    d = noisy_digits(flip, val=0.4, test=0.4, seed=seed)
+
+    def run(regularizer, callbacks, validation_data):
+        model = layers.mlp([64, hidden, 10], kernel_regularizer=regularizer, seed=0)
+        history = training.fit(
+            model,
+            d["x_train"],
+            d["y_train"],
+            loss="cross_entropy",
+            optimizer=optim.Adam(learning_rate),
+            epochs=epochs,
+            validation_data=validation_data,
+            callbacks=callbacks,
+            seed=0,
+        )
+        return model, history
+
+    def test_accuracy(weights):
+        model = layers.mlp([64, hidden, 10], seed=0)
+        model.set_weights(weights)
+        return losses.accuracy(model.predict(d["x_test"]), d["y_test"])
+
+    snaps = WeightSnapshots()
+    _, history = run(None, [snaps], (d["x_val"], d["y_val"]))
+    on_loss = replay(
+        EarlyStopping(patience=patience, restore_best_weights=True), history.history["val_loss"]
+    )
+    on_acc = replay(
+        EarlyStopping(monitor="val_accuracy", patience=patience, restore_best_weights=True),
+        history.history["val_accuracy"],
+    )
+    l2_model, _ = run(regularizers.L2(l2), [], None)  # scored at its last epoch only
+    return {
+        "plain": test_accuracy(snaps.weights[-1]),
+        "early": test_accuracy(snaps.weights[on_loss.kept_epoch]),
+        "early_acc": test_accuracy(snaps.weights[on_acc.kept_epoch]),
+        "l2": test_accuracy(l2_model.get_weights()),
+        "kept": on_loss.kept_epoch + 1,
+        "kept_acc": on_acc.kept_epoch + 1,
+    }
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+    """Mean and standard error of the paired differences ``a - b`` (one pair per draw).
+
+    The standard error is ``std(a - b, ddof=1) / sqrt(n)``: how much the mean would
+    move between repeats of the whole experiment, if the draws are independent.
+
+    Args:
+        a, b: One number per draw ``(n,)``, n >= 2, in the same order.
+    """
+    a = _validate.array("a", a, ndim=1)
+    b = _validate.array("b", b, ndim=1)
+    if a.shape != b.shape or a.size < 2:
+        raise ValueError(
+            f"a and b need the same length, at least 2 draws, got {a.size} and {b.size}"
+        )
+    diff = a - b
+    return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(diff.size))
+
+
 # --------------------------------------------------------------------------- figure
 
 
