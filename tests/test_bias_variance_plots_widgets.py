@@ -85,7 +85,10 @@ def test_learning_curve_keeps_every_draw():
     # a straight line: training error rises and validation error falls with more
     # points, and a model does better on the points it was fitted to
     assert tr[1] > tr[0] and va[1] < va[0] and np.all(tr < va)
-    a, b = B.learning_curve(2, [10], repeats=3, seed=4), B.learning_curve(2, [10], repeats=3, seed=4)
+    a, b = (
+        B.learning_curve(2, [10], repeats=3, seed=4),
+        B.learning_curve(2, [10], repeats=3, seed=4),
+    )
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
 
 
