@@ -82,6 +82,7 @@ def bias_variance(
     error (a few ``noise_se``). That is a check of the arithmetic, not a finding.
     The average over ``n_sets`` is itself noisy: about ``variance / n_sets`` leaks into
     the bias² estimate, which is all that is left once the true bias is near 0.
+    :func:`exact_bias_variance` gives the values these estimates converge to.
     """
     degree = _validate.integer("degree", degree, low=0, high=MAX_DEGREE)
     n_train = _validate.integer("n_train", n_train, low=degree + 1)
@@ -180,19 +181,32 @@ def learning_curve(
     return train, val
 
 
+def polynomial_fit_errors(
+    degree: int = 3, n_train: int = 20, *, noise: float = 0.3, seed: int = 0
+) -> tuple[float, float]:
+    """Training and validation MSE of the fit that :func:`polynomial_fit_figure` draws."""
+    x, y, x_val, y_val = _try_it_data(n_train, noise, seed)
+    coef = fit_polynomial(x, y, _validate.integer("degree", degree, low=0, high=MAX_DEGREE))
+    return mse(predict_polynomial(coef, x), y), mse(predict_polynomial(coef, x_val), y_val)
+
+
+def _try_it_data(n_train: int, noise: float, seed: int):
+    n_train = _validate.integer("n_train", n_train, low=2)
+    rng = np.random.default_rng(seed)
+    x, y = make_regression_1d(n_train, noise, rng)
+    x_val, y_val = make_regression_1d(100, noise, rng)
+    return x, y, x_val, y_val
+
+
 def polynomial_fit_figure(degree: int = 3, n_train: int = 20, *, noise: float = 0.3, seed: int = 0):
     """The "Try it" figure of notebook 01: one polynomial fit, its data, its errors."""
     from course_utils.plotting import plot_fit_1d
 
     degree = _validate.integer("degree", degree, low=0, high=MAX_DEGREE)
-    n_train = _validate.integer("n_train", n_train, low=2)
-    rng = np.random.default_rng(seed)
-    x, y = make_regression_1d(n_train, noise, rng)
-    x_val, y_val = make_regression_1d(100, noise, rng)
+    x, y, _, _ = _try_it_data(n_train, noise, seed)
     coef = fit_polynomial(x, y, degree)
     grid = np.linspace(-1, 1, 300)
-    train_err = mse(predict_polynomial(coef, x), y)
-    val_err = mse(predict_polynomial(coef, x_val), y_val)
+    train_err, val_err = polynomial_fit_errors(degree, n_train, noise=noise, seed=seed)
     return plot_fit_1d(
         x,
         y,

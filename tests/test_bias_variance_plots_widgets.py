@@ -92,6 +92,14 @@ def test_learning_curve_keeps_every_draw():
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
 
 
+def test_try_it_errors_are_the_figures_own():
+    fig = B.polynomial_fit_figure(12, 15)
+    train, val = B.polynomial_fit_errors(12, 15)
+    assert f"train MSE {train:.3f}, validation MSE {val:.3f}" in fig.axes[0].get_title()
+    # the notebook's claim: a high degree chases 15 points and calms down with 200
+    assert val > 100 * B.polynomial_fit_errors(12, 200)[1]
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
