@@ -82,6 +82,7 @@ def bias_variance(
     error (a few ``noise_se``). That is a check of the arithmetic, not a finding.
     The average over ``n_sets`` is itself noisy: about ``variance / n_sets`` leaks into
     the bias² estimate, which is all that is left once the true bias is near 0.
+    :func:`exact_bias_variance` gives the values these estimates converge to.
     """
     degree = _validate.integer("degree", degree, low=0, high=MAX_DEGREE)
     n_train = _validate.integer("n_train", n_train, low=degree + 1)
@@ -113,24 +114,88 @@ def bias_variance(
     }
 
 
-def learning_curve(
-    degree: int, sizes, *, noise: float = 0.3, n_val: int = 200, repeats: int = 20, seed: int = 0
-):
-    """Average training and validation MSE against training-set size.
+def exact_bias_variance(
+    degree: int, *, n_train: int = 30, noise: float = 0.3, n_test: int = 200
+) -> dict[str, np.ndarray | float]:
+    """The exact bias², variance and expected error of :func:`bias_variance`'s setting.
+
+    With the inputs fixed, least squares is linear in the labels: the predictions at the
+    test inputs are ``H @ y`` with ``H = A_test @ pinv(A_train)``, shape
+    ``(n_test, n_train)``. A label is ``f + noise``, so averaged over infinitely many
+    training sets the prediction is ``H @ f`` (no resampling needed), and its variance at
+    test input ``i`` is ``noise**2 * sum_j H[i, j]**2``. On the training inputs
+    themselves ``H`` is a projection onto ``degree + 1`` dimensions, so the variance
+    averaged over them is exactly ``noise**2 * (degree + 1) / n_train``.
 
     Returns:
-        ``(train_mse, val_mse)``, arrays with one entry per size (mean over repeats).
+        A dict: ``bias2``, ``variance`` and ``expected_error`` (floats, averaged over the
+        test inputs), ``variance_at_train`` (float, averaged over the training inputs),
+        ``x_test`` and ``variance_by_x`` (arrays ``(n_test,)``).
     """
+    degree = _validate.integer("degree", degree, low=0, high=MAX_DEGREE)
+    n_train = _validate.integer("n_train", n_train, low=degree + 1)
+    noise = _validate.number("noise", noise, low=0)
+    x_train = np.linspace(-1, 1, n_train)
+    x_test = np.linspace(-1, 1, _validate.integer("n_test", n_test, low=1))
+    pinv = np.linalg.pinv(design_matrix(x_train, degree))  # (degree + 1, n_train)
+    H = design_matrix(x_test, degree) @ pinv  # (n_test, n_train)
+    H_train = design_matrix(x_train, degree) @ pinv  # (n_train, n_train), a projection
+    variance_by_x = noise**2 * np.sum(H**2, axis=1)
+    bias2 = float(np.mean((H @ true_function_1d(x_train) - true_function_1d(x_test)) ** 2))
+    variance = float(np.mean(variance_by_x))
+    return {
+        "bias2": bias2,
+        "variance": variance,
+        "expected_error": bias2 + variance + noise**2,
+        "variance_at_train": float(noise**2 * np.sum(H_train**2) / n_train),
+        "x_test": x_test,
+        "variance_by_x": variance_by_x,
+    }
+
+
+def learning_curve(
+    degree: int, sizes, *, noise: float = 0.3, n_val: int = 200, repeats: int = 20, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Training and validation MSE against training-set size, for every draw.
+
+    For each size, ``repeats`` training sets are drawn (inputs and noise both fresh) and
+    fitted; all are scored on one validation set of ``n_val`` points. One high-degree
+    fit on a small set can miss by a factor of 10,000, so a mean over draws follows its
+    worst draw: summarise the rows with a median and quartiles instead.
+
+    Returns:
+        ``(train_mse, val_mse)``, arrays of shape ``(repeats, len(sizes))``.
+    """
+    degree = _validate.integer("degree", degree, low=0, high=MAX_DEGREE)
+    sizes = [_validate.integer("size", n, low=degree + 1) for n in sizes]
+    repeats = _validate.integer("repeats", repeats, low=1)
     rng = np.random.default_rng(seed)
     x_val, y_val = make_regression_1d(n_val, noise, rng)
-    train, val = np.zeros(len(sizes)), np.zeros(len(sizes))
+    train, val = np.zeros((repeats, len(sizes))), np.zeros((repeats, len(sizes)))
     for i, n in enumerate(sizes):
-        for _ in range(repeats):
+        for r in range(repeats):
             x, y = make_regression_1d(n, noise, rng)
             coef = fit_polynomial(x, y, degree)
-            train[i] += mse(predict_polynomial(coef, x), y) / repeats
-            val[i] += mse(predict_polynomial(coef, x_val), y_val) / repeats
+            train[r, i] = mse(predict_polynomial(coef, x), y)
+            val[r, i] = mse(predict_polynomial(coef, x_val), y_val)
     return train, val
+
+
+def polynomial_fit_errors(
+    degree: int = 3, n_train: int = 20, *, noise: float = 0.3, seed: int = 0
+) -> tuple[float, float]:
+    """Training and validation MSE of the fit that :func:`polynomial_fit_figure` draws."""
+    x, y, x_val, y_val = _try_it_data(n_train, noise, seed)
+    coef = fit_polynomial(x, y, _validate.integer("degree", degree, low=0, high=MAX_DEGREE))
+    return mse(predict_polynomial(coef, x), y), mse(predict_polynomial(coef, x_val), y_val)
+
+
+def _try_it_data(n_train: int, noise: float, seed: int):
+    n_train = _validate.integer("n_train", n_train, low=2)
+    rng = np.random.default_rng(seed)
+    x, y = make_regression_1d(n_train, noise, rng)
+    x_val, y_val = make_regression_1d(100, noise, rng)
+    return x, y, x_val, y_val
 
 
 def polynomial_fit_figure(degree: int = 3, n_train: int = 20, *, noise: float = 0.3, seed: int = 0):
@@ -138,14 +203,10 @@ def polynomial_fit_figure(degree: int = 3, n_train: int = 20, *, noise: float = 
     from course_utils.plotting import plot_fit_1d
 
     degree = _validate.integer("degree", degree, low=0, high=MAX_DEGREE)
-    n_train = _validate.integer("n_train", n_train, low=2)
-    rng = np.random.default_rng(seed)
-    x, y = make_regression_1d(n_train, noise, rng)
-    x_val, y_val = make_regression_1d(100, noise, rng)
+    x, y, _, _ = _try_it_data(n_train, noise, seed)
     coef = fit_polynomial(x, y, degree)
     grid = np.linspace(-1, 1, 300)
-    train_err = mse(predict_polynomial(coef, x), y)
-    val_err = mse(predict_polynomial(coef, x_val), y_val)
+    train_err, val_err = polynomial_fit_errors(degree, n_train, noise=noise, seed=seed)
     return plot_fit_1d(
         x,
         y,

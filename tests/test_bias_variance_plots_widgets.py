@@ -54,12 +54,50 @@ def test_bias_variance_is_repeatable_and_uses_the_seed():
     assert B.bias_variance(3, seed=1) != B.bias_variance(3, seed=2)
 
 
-def test_learning_curve_shapes():
-    tr, va = B.learning_curve(1, [10, 100], repeats=3)
-    assert tr.shape == va.shape == (2,)
+def test_exact_bias_variance_is_what_many_sets_converge_to():
+    for d in (1, 5, 9):
+        e = B.exact_bias_variance(d, n_train=30, noise=0.3)
+        r = B.bias_variance(d, n_train=30, n_sets=4000, noise=0.3, seed=5)
+        assert r["variance"] == pytest.approx(e["variance"], rel=0.05)
+        # the estimate of bias² carries the average's own noise, about variance / n_sets
+        noise_floor = e["variance"] / 4000
+        assert 0.2 < (r["bias2"] - e["bias2"]) / noise_floor < 5 or d < 9
+        assert r["bias2"] == pytest.approx(e["bias2"], rel=0.05) or d == 9
+        assert e["expected_error"] == pytest.approx(e["bias2"] + e["variance"] + 0.09)
+        assert e["variance"] == pytest.approx(np.mean(e["variance_by_x"]))
+    # the true curve is smooth, so a high enough degree follows it almost exactly
+    assert B.exact_bias_variance(15)["bias2"] < 1e-12 < 1e-3 < B.exact_bias_variance(5)["bias2"]
+
+
+def test_variance_at_the_training_inputs_is_exactly_the_rule():
+    for d in (0, 3, 12, 17):
+        e = B.exact_bias_variance(d, n_train=30, noise=0.3)
+        assert e["variance_at_train"] == pytest.approx(0.09 * (d + 1) / 30, rel=1e-9)
+    assert B.exact_bias_variance(3, noise=0.6)["variance"] == pytest.approx(
+        4 * B.exact_bias_variance(3, noise=0.3)["variance"]
+    )
+
+
+def test_learning_curve_keeps_every_draw():
+    tr, va = B.learning_curve(1, [10, 100], repeats=31, seed=0)
+    assert tr.shape == va.shape == (31, 2)
+    tr, va = np.median(tr, axis=0), np.median(va, axis=0)
     # a straight line: training error rises and validation error falls with more
-    # points, and a model always does better on the points it was fitted to
+    # points, and a model does better on the points it was fitted to
     assert tr[1] > tr[0] and va[1] < va[0] and np.all(tr < va)
+    a, b = (
+        B.learning_curve(2, [10], repeats=3, seed=4),
+        B.learning_curve(2, [10], repeats=3, seed=4),
+    )
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_try_it_errors_are_the_figures_own():
+    fig = B.polynomial_fit_figure(12, 15)
+    train, val = B.polynomial_fit_errors(12, 15)
+    assert f"train MSE {train:.3f}, validation MSE {val:.3f}" in fig.axes[0].get_title()
+    # the notebook's claim: a high degree chases 15 points and calms down with 200
+    assert val > 100 * B.polynomial_fit_errors(12, 200)[1]
 
 
 @pytest.mark.parametrize(
@@ -72,6 +110,8 @@ def test_learning_curve_shapes():
         (lambda: B.bias_variance(3, n_sets=1), r"n_sets must be an int in \[2, inf\]"),
         (lambda: B.bias_variance(12, n_train=10), r"n_train must be an int in \[13, inf\]"),
         (lambda: B.mse(np.zeros(2), np.zeros(3)), "same shape"),
+        (lambda: B.exact_bias_variance(9, n_train=9), r"n_train must be an int in \[10, inf\]"),
+        (lambda: B.learning_curve(9, [20, 9]), r"size must be an int in \[10, inf\]"),
         (lambda: B.polynomial_fit_figure(3, 1), r"n_train must be an int in \[2, inf\]"),
     ],
 )
