@@ -17,7 +17,6 @@ content ``dy`` rows down and ``dx`` columns right.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import numbers
 
@@ -37,7 +36,6 @@ __all__ = [
     "gaussian_kernel",
     "keras_transform_matrix",
     "mixup",
-    "paired_difference",
     "plot_digits",
     "rotate",
     "shift",
@@ -571,44 +569,6 @@ def mixup(images, labels, n_classes: int = 10, *, alpha: float = 0.2, rng=0):
     mixed = lam[:, None, None] * x + (1 - lam[:, None, None]) * x[partner]
     soft = lam[:, None] * y + (1 - lam[:, None]) * y[partner]
     return mixed, soft, lam
-
-
-# ----------------------------------------------------------- comparing over draws
-@dataclasses.dataclass(frozen=True)
-class Paired:
-    """Draw-by-draw differences ``a - b`` (accuracies), their mean and its standard error."""
-
-    diffs: np.ndarray
-    mean: float
-    se: float
-
-    def __str__(self) -> str:
-        per = " ".join(f"{100 * d:+.1f}" for d in self.diffs)
-        return f"{100 * self.mean:+.1f} ± {100 * self.se:.1f} points (draws: {per})"
-
-
-def paired_difference(a, b) -> Paired:
-    """Compare two runs draw by draw: the differences ``a - b``, their mean and its SE.
-
-    Both runs must use the same draws, in the same order, so each difference removes
-    what the draw does to both (an easy or hard validation set, a lucky training set).
-    The standard error is ``std(diffs, ddof=1) / sqrt(D)`` over the ``D`` draws.
-
-    Args:
-        a, b: One score per draw ``(D,)``, ``D >= 2``, in the same order.
-
-    Returns:
-        A :class:`Paired` with ``diffs (D,)``, ``mean`` and ``se``; ``str()`` prints them
-        in percentage points.
-    """
-    a = _validate.array("a", a, ndim=1)
-    b = _validate.array("b", b, ndim=1)
-    if a.shape != b.shape or len(a) < 2:
-        raise ValueError(
-            f"a and b need one score per draw, the same number (>= 2), got {len(a)} and {len(b)}"
-        )
-    diffs = a - b
-    return Paired(diffs, float(diffs.mean()), float(diffs.std(ddof=1) / np.sqrt(len(diffs))))
 
 
 # ------------------------------------------------------------------------- figures

@@ -573,25 +573,6 @@ def compare_on_draw(
     }
 
 
-def paired_difference(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
-    """Mean and standard error of the paired differences ``a - b`` (one pair per draw).
-
-    The standard error is ``std(a - b, ddof=1) / sqrt(n)``: how much the mean would
-    move between repeats of the whole experiment, if the draws are independent.
-
-    Args:
-        a, b: One number per draw ``(n,)``, n >= 2, in the same order.
-    """
-    a = _validate.array("a", a, ndim=1)
-    b = _validate.array("b", b, ndim=1)
-    if a.shape != b.shape or a.size < 2:
-        raise ValueError(
-            f"a and b need the same length, at least 2 draws, got {a.size} and {b.size}"
-        )
-    diff = a - b
-    return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(diff.size))
-
-
 # --------------------------------------------------------------------------- figure
 
 

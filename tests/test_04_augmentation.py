@@ -424,9 +424,6 @@ def test_split_augmenter_gives_each_group_its_own_augmenter(digits):
         ),
         (lambda: A.draw_training_sets(np.zeros(30, int), 5, 5, 25), ValueError, "n_val must be"),
         (lambda: A.mixup(np.zeros((8, 8)), [1]), ValueError, "needs a batch"),
-        (lambda: A.paired_difference([0.9, 0.8], [0.9]), ValueError, "one score per draw"),
-        (lambda: A.paired_difference([0.9], [0.8]), ValueError, "one score per draw"),
-        (lambda: A.paired_difference([[0.9, 0.8]], [[0.9, 0.8]]), ValueError, "1 dimensions"),
         (lambda: A.keras_transform_matrix((8,), angle=1), ValueError, r"shape must be \(H, W\)"),
         (lambda: A.plot_digits(np.zeros((2, 8, 8)), ["one"]), ValueError, "one entry per image"),
         (lambda: A.augmentation_preview_figure(rotation=270), ValueError, "rotation must be"),
@@ -436,20 +433,6 @@ def test_split_augmenter_gives_each_group_its_own_augmenter(digits):
 def test_bad_input_is_rejected_clearly(call, error, message):
     with pytest.raises(error, match=message):
         call()
-
-
-# ------------------------------------------------------------- comparing over draws
-def test_paired_difference_is_the_mean_of_per_draw_differences_and_its_standard_error():
-    a, b = [0.92, 0.92, 0.89, 0.92], [0.885, 0.905, 0.875, 0.88]
-    p = A.paired_difference(a, b)
-    diffs = np.subtract(a, b)
-    np.testing.assert_allclose(p.diffs, diffs)
-    assert p.mean == pytest.approx(diffs.mean())
-    assert p.se == pytest.approx(np.std(diffs, ddof=1) / 2)  # sqrt(4 draws) = 2
-    # pairing removes what a draw does to both runs: shifting a draw leaves the SE alone
-    shifted = A.paired_difference(np.add(a, [0.05, -0.05, 0, 0]), np.add(b, [0.05, -0.05, 0, 0]))
-    assert shifted.se == pytest.approx(p.se) and shifted.mean == pytest.approx(p.mean)
-    assert str(p).startswith("+2.6 ± 0.7 points (draws: +3.5 +1.5 +1.5 +4.0)")
 
 
 # ------------------------------------------------------------- figures and widget

@@ -431,19 +431,9 @@ def test_both_cures_beat_training_to_the_end_on_more_draws():
         assert r["l2"] > max(r["early"], r["early_acc"]) - 0.03, (seed, r)
 
 
-def test_paired_difference_is_the_mean_and_standard_error_of_the_differences():
-    mean, se = es.paired_difference([0.9, 0.8, 0.7], [0.8, 0.8, 0.6])
-    assert mean == pytest.approx(0.2 / 3)
-    assert se == pytest.approx(np.std([0.1, 0.0, 0.1], ddof=1) / np.sqrt(3))
-    assert es.paired_difference([1.0, 2.0], [1.0, 2.0]) == (0.0, 0.0)
-
-
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: es.paired_difference([0.1], [0.2]), ValueError, "at least 2 draws"),
-        (lambda: es.paired_difference([0.1, 0.2], [0.2]), ValueError, "same length"),
-        (lambda: es.paired_difference([[0.1, 0.2]], [0.2, 0.3]), ValueError, "1 dimensions"),
         (lambda: es.compare_on_draw(-1), ValueError, r"seed must be an int in \[0, inf\]"),
         (lambda: es.compare_on_draw(0, l2=0), ValueError, r"l2 must be in \(0, inf\]"),
         (lambda: es.compare_on_draw(0, patience=-1), ValueError, "patience must be an int"),
