@@ -360,8 +360,40 @@ def test_l2_matched_control_matches_norms_and_starts_from_the_notebooks_runs():
     assert row["cancellation"]["no dropout"] == pytest.approx(D.cancellation_ratio(plain, X))
     assert row["gap"]["no dropout"] == pytest.approx(D.gap(D.trained_model(0.0)[1]))
     assert row["gap"]["dropout"] == pytest.approx(D.gap(D.trained_model(0.5)[1]))
+    for name, rate in (("no dropout", 0.0), ("dropout", 0.5)):
+        lowest = min(D.trained_model(rate)[1].history["val_loss"])
+        assert row["best_val_loss"][name] == pytest.approx(lowest)
     with pytest.raises(ValueError, match="draws"):
         V.l2_matched_control(draws=0)
+
+
+def test_mask_averaged_loss_is_the_full_loss_plus_the_second_order_penalty():
+    X, y, _, _ = D.make_data(n_train=40, n_val=10)
+    model = layers.mlp([2, 16, 2], seed=0)
+    training.fit(model, X, y, loss="cross_entropy", optimizer=optim.Adam(0.02), epochs=30)
+    full = losses.SoftmaxCrossEntropy()(model.predict(X), y)[0]
+    # rate 0: no mask drops anything, so no penalty
+    assert V.mask_averaged_loss(model, X, y, 0.0, n_masks=3)[0] == pytest.approx(full)
+    assert V.dropout_penalty(model, X, 0.0) == 0.0
+    # small votes (output weights scaled down): the second-order form is the penalty
+    model.layers[-1].params["W"] *= 0.1
+    full = losses.SoftmaxCrossEntropy()(model.predict(X), y)[0]
+    averaged, std_err = V.mask_averaged_loss(model, X, y, 0.5, n_masks=4000, seed=1)
+    second = V.dropout_penalty(model, X, 0.5)
+    assert second > 0 and std_err < 0.05 * second
+    assert averaged - full == pytest.approx(second, rel=0.1)
+    # the same mask seed, the same average
+    assert V.mask_averaged_loss(model, X, y, 0.3, n_masks=10, seed=2) == V.mask_averaged_loss(
+        model, X, y, 0.3, n_masks=10, seed=2
+    )
+    with pytest.raises(ValueError, match="one hidden layer"):
+        V.mask_averaged_loss(layers.mlp([2, 4, 4, 2]), X, y, 0.5)
+    with pytest.raises(ValueError, match="two classes"):
+        V.dropout_penalty(layers.mlp([2, 4, 3]), X, 0.5)
+    with pytest.raises(ValueError, match="rate"):
+        V.dropout_penalty(model, X, 1.0)
+    with pytest.raises(TypeError, match="Sequential"):
+        V.dropout_penalty("model", X, 0.5)
 
 
 def test_train_regressor_is_the_notebooks_recipe_and_mc_std_is_the_passes_spread():
