@@ -161,8 +161,8 @@ def mask_averaged_loss(model, x, y, rate: float, *, n_masks: int = 2000, seed=0)
     y = np.asarray(y)
     rng = np.random.default_rng(seed)
     per_draw = np.empty(n_masks)
-    for k in range(0, n_masks, 250):  # 250 draws at a time: small in memory
-        masks = rng.binomial(1, 1 - rate, size=(min(250, n_masks - k), *h.shape))
+    for k in range(0, n_masks, 100):  # 100 draws at a time: small in memory
+        masks = rng.binomial(1, 1 - rate, size=(min(100, n_masks - k), *h.shape))
         per_draw[k : k + len(masks)] = _mean_cross_entropy((h * masks / (1 - rate)) @ w + b, y)
     return float(per_draw.mean()), float(per_draw.std() / np.sqrt(n_masks))
 
