@@ -145,7 +145,7 @@ def interaction_share(interactions, rises) -> float:
     the sum of its two units. It is not scale-free: ``I`` is of second order in the
     votes and the rises mostly of first order, so the share grows with the size of the
     votes (scale a network's output weights down and it shrinks). Compare it only
-    between networks of matched weight size (see ``dropout.l2_matched_control``).
+    between networks of matched weight size (see ``dropout_vs_l2.l2_matched_control``).
 
     Args:
         interactions: ``(H, H)`` from :func:`pair_interactions`.

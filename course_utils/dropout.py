@@ -1,8 +1,10 @@
-"""Dropout (notebook 03): the mask, the experiment, co-adaptation, MC dropout, figures.
+"""Dropout (notebook 03): the mask, the experiment, its figures.
 
 The reference versions of the functions written out in the notebook live here, with
 the helpers of its experiments. ``rate`` is always the fraction of units dropped, as
-in ``keras.layers.Dropout(rate)``; the fraction kept is ``1 - rate``.
+in ``keras.layers.Dropout(rate)``; the fraction kept is ``1 - rate``. Co-adaptation
+measures live in :mod:`course_utils.coadaptation` (re-exported here), the L2 control in
+:mod:`course_utils.dropout_vs_l2`, Monte Carlo dropout in :mod:`course_utils.mc_dropout`.
 """
 
 from __future__ import annotations
@@ -241,102 +243,6 @@ def rate_sweep(rates=SWEEP_RATES) -> dict[float, dict[str, float]]:
     return out
 
 
-def hidden_weight_norm(model) -> float:
-    """Frobenius norm of the first Dense kernel (the hidden layer's weights)."""
-    dense = next(la for la in model.layers if isinstance(la, L.Dense))
-    return float(np.linalg.norm(dense.params["W"]))
-
-
-def l2_matching_norm(x_train, y_train, target: float, *, tolerance: float = 0.02, seed=None):
-    """Train with L2 on every kernel, its strength chosen so the hidden norm hits ``target``.
-
-    The strength is searched on a log scale by secant steps (at most a decade each),
-    starting from 1e-3; each try is a full training run. The hidden layer's weight norm
-    falls as the strength grows.
-
-    Args:
-        x_train, y_train: The training set.
-        target: The hidden layer's weight norm to reach, > 0.
-        tolerance: Accepted relative miss, in (0, 0.5].
-        seed: Seed of the starting weights (default: ``MODEL_SETTINGS``).
-
-    Returns:
-        ``(model, l2)``: the run whose norm is within ``tolerance`` of ``target``.
-
-    Raises:
-        ValueError: If 12 tries did not get within ``tolerance`` of ``target``.
-    """
-    target = _validate.number("target", target, low=0, low_open=True)
-    tolerance = _validate.number("tolerance", tolerance, low=0, high=0.5, low_open=True)
-    f = {}
-
-    def miss(log_l2):  # log of (reached norm / target): > 0 means too weak
-        if log_l2 not in f:
-            model, _ = train_mlp(x_train, y_train, l2=10.0**log_l2, seed=seed)
-            f[log_l2] = (model, float(np.log(hidden_weight_norm(model) / target)))
-        return f[log_l2][1]
-
-    # secant steps on log10(strength) against log(norm), each step at most one decade
-    a, b = -3.0, -3.0 + (0.5 if miss(-3.0) > 0 else -0.5)
-    for _ in range(10):
-        if abs(miss(b)) < np.log1p(tolerance) or miss(b) == miss(a):
-            break
-        a, b = b, b - miss(b) * (b - a) / (miss(b) - miss(a))
-        b = float(np.clip(b, a - 1, a + 1))
-    best = min(f, key=lambda k: abs(f[k][1]))
-    if abs(f[best][1]) >= np.log1p(tolerance):
-        reached = target * np.exp(f[best][1])
-        raise ValueError(
-            f"target norm {target:.3g} is out of reach: after {len(f)} tries the closest "
-            f"was {reached:.3g}, at l2 = {10.0**best:.3g}"
-        )
-    return f[best][0], float(10.0**best)
-
-
-def l2_matched_control(rate: float = 0.5, draws: int = 5) -> list[dict]:
-    """Dropout against plain training and against L2 matched on the hidden weight norm.
-
-    For each draw of the data (draw 0 is the notebook's; draw ``k`` uses data seed
-    ``DATA_SETTINGS['seed'] + k``), three runs from the same starting weights: no
-    regularization, dropout ``rate``, and L2 on both kernels with the strength that
-    gives the dropout run's hidden-layer weight norm (within 2%). Each run gets the
-    mean single-unit rise, the non-additive share and the cancellation ratio on its
-    training points.
-
-    Returns:
-        One dict per draw: ``{'seed', 'l2', 'hidden_norm', 'output_norm', 'mean_rise',
-        'share', 'cancellation'}``, each of the last five a ``{run name: value}`` dict
-        with the names 'no dropout', 'dropout', 'L2, same hidden norm'. ``mean_rise`` is
-        the mean of :func:`unit_ablation`. ``gap`` holds the final validation-minus-
-        training loss of the runs without and with dropout (the L2 strength was chosen
-        to match a norm, not on validation, so that run gets no gap).
-    """
-    rate = _rate(rate)
-    draws = _validate.integer("draws", draws, low=1, high=20)
-    out = []
-    for k in range(draws):
-        seed = DATA_SETTINGS["seed"] + k
-        x, y, x_val, y_val = make_data(seed=seed)
-        plain, h_plain = train_mlp(x, y, validation_data=(x_val, y_val))
-        dropped, h_dropped = train_mlp(x, y, rate, validation_data=(x_val, y_val))
-        matched, l2 = l2_matching_norm(x, y, hidden_weight_norm(dropped))
-        runs = {"no dropout": plain, "dropout": dropped, "L2, same hidden norm": matched}
-        row = {"seed": seed, "l2": l2}
-        row["gap"] = {"no dropout": gap(h_plain), "dropout": gap(h_dropped)}
-        row["hidden_norm"] = {n: hidden_weight_norm(m) for n, m in runs.items()}
-        row["output_norm"] = {
-            n: float(np.linalg.norm(m.layers[-1].params["W"])) for n, m in runs.items()
-        }
-        rises = {n: unit_ablation(m, x, y) for n, m in runs.items()}
-        row["mean_rise"] = {n: float(r.mean()) for n, r in rises.items()}
-        row["share"] = {
-            n: interaction_share(pair_interactions(m, x, y), rises[n]) for n, m in runs.items()
-        }
-        row["cancellation"] = {n: cancellation_ratio(m, x) for n, m in runs.items()}
-        out.append(row)
-    return out
-
-
 def boundary_length(predict, x, *, resolution: int = 120, padding: float = 0.5) -> float:
     """Length of a 2-D classifier's decision boundary, in data units: a wigglier boundary
     is a longer one.
@@ -370,94 +276,6 @@ def boundary_length(predict, x, *, resolution: int = 120, padding: float = 0.5) 
     across_x = np.count_nonzero(labels[:, 1:] != labels[:, :-1])  # a vertical piece each
     across_y = np.count_nonzero(labels[1:, :] != labels[:-1, :])  # a horizontal piece each
     return float(across_x * dy + across_y * dx)
-
-
-# ---------------------------------------------------------------------- MC dropout
-def mc_dropout_predict(model, x, n_samples: int = 100, *, seed=0) -> np.ndarray:
-    """Outputs of ``n_samples`` training-mode passes (Monte Carlo dropout).
-
-    Each pass draws new masks, so each is a different thinned network. All passes run
-    as one big batch: every row gets its own mask, so each copy of ``x`` is one pass.
-
-    Args:
-        model: A course ``Sequential`` with at least one ``Dropout`` layer.
-        x: Inputs ``(N, D)``.
-        n_samples: Number of passes, >= 2.
-        seed: Seed of the masks (the model's own generators are left as they were).
-
-    Returns:
-        The model's outputs ``(n_samples, N, K)`` (logits for a classifier).
-    """
-    if not isinstance(model, L.Sequential):
-        raise TypeError(f"model must be a course_utils Sequential, got {type(model).__name__}")
-    drops = [la for la in model.layers if isinstance(la, L.Dropout)]
-    if not drops:
-        raise ValueError("model has no Dropout layer: every pass would be the same")
-    n_samples = _validate.integer("n_samples", n_samples, low=2)
-    x = _validate.array("x", x, ndim=2)
-    saved = [(la.rng, la.fixed_mask) for la in drops]
-    rng = _generator(seed)
-    try:
-        for la in drops:
-            la.rng, la.fixed_mask = np.random.default_rng(rng.integers(2**32)), None
-        out = model.forward(np.tile(x, (n_samples, 1)), training=True)
-    finally:
-        for la, (r, m) in zip(drops, saved, strict=True):
-            la.rng, la.fixed_mask = r, m
-    return out.reshape(n_samples, len(x), -1)
-
-
-def train_regressor(x, y, *, rate: float = 0.2, epochs: int = 300, seed=0):
-    """The MC-dropout regressor of notebook 03: ``mlp([1, 128, 1], dropout=rate)``.
-
-    Full-batch Adam (learning rate 0.02) on the mean squared error.
-
-    Args:
-        x: Inputs ``(N,)``; y: targets ``(N,)``.
-        rate: Dropout rate of the hidden layer, in [0, 1).
-        epochs: Full-batch steps, >= 1.
-        seed: Seed of the starting weights and of the masks.
-
-    Returns:
-        The trained model.
-    """
-    x = _validate.array("x", x, ndim=1)
-    y = _validate.array("y", y, ndim=1)
-    if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
-    model = L.mlp([1, 128, 1], dropout=_rate(rate), seed=seed)
-    training.fit(
-        model, x[:, None], y, loss="mse", optimizer=optim.Adam(0.02), epochs=epochs, seed=seed
-    )
-    return model
-
-
-def mc_dropout_std(model, x) -> np.ndarray:
-    """The exact spread of Monte Carlo dropout for ``Dense, ReLU/Tanh, Dropout, Dense(1)``.
-
-    The output of a pass is ``b + sum_j m_j h_j w_j / (1 - r)`` with independent masks
-    ``m_j`` (1 with probability ``1 - r``). Each term has variance ``(h_j w_j)^2 r / (1 -
-    r)``, so the standard deviation over passes is ``sqrt(r / (1 - r)) * ||h(x) * w||``.
-
-    Args:
-        model: A course ``Sequential`` with one hidden layer, its Dropout, one output.
-        x: Inputs ``(N, D)``.
-
-    Returns:
-        The standard deviation of the output over infinitely many passes, ``(N,)``.
-    """
-    if not isinstance(model, L.Sequential):
-        raise TypeError(f"model must be a course_utils Sequential, got {type(model).__name__}")
-    kinds = [type(la) for la in model.layers]
-    if len(kinds) != 4 or kinds[2] is not L.Dropout or model.layers[-1].units != 1:
-        raise ValueError(
-            "mc_dropout_std needs Dense, ReLU (or Tanh), Dropout, Dense(1), "
-            f"got {[k.__name__ for k in kinds]}"
-        )
-    rate = model.layers[2].rate
-    h = hidden_activations(model, x)
-    w = model.layers[-1].params["W"][:, 0]
-    return np.sqrt(rate / (1 - rate)) * np.linalg.norm(h * w, axis=1)
 
 
 # ------------------------------------------------------------------------- figures
@@ -734,46 +552,4 @@ def sweep_figure(sweep, *, ax=None):
     ax.set_xlabel("dropout rate")
     ax.set_ylabel("loss after training")
     ax.legend(fontsize=8)
-    return fig
-
-
-def mc_dropout_figure(x_train, y_train, grid, samples, *, n_shown: int = 20, ax=None, title=None):
-    """Monte Carlo dropout on a 1-D regression: some passes, their mean and a +-2 std band.
-
-    Args:
-        x_train, y_train: Training points ``(N,)``.
-        grid: Inputs where the model was evaluated ``(G,)``.
-        samples: Predictions of every training-mode pass ``(S, G)``.
-        n_shown: How many of the passes to draw as thin lines (the band and the mean use
-            all of them).
-    """
-    from course_utils import plotting
-
-    grid = _validate.array("grid", grid, ndim=1)
-    samples = _validate.array("samples", samples, ndim=2)
-    if samples.shape[1] != len(grid):
-        raise ValueError(f"samples must have shape (S, {len(grid)}), got {samples.shape}")
-    n_shown = _validate.integer("n_shown", n_shown, low=0, high=len(samples))
-    fig, ax = plotting._new_axes(ax)
-    mean, std = samples.mean(axis=0), samples.std(axis=0)
-    x_train = np.asarray(x_train, dtype=np.float64)
-    ax.axvspan(x_train.min(), x_train.max(), color="0.93", zorder=0, label="training range")
-    for k, s in enumerate(samples[:n_shown]):
-        label = f"{n_shown} of the {len(samples)} passes" if k == 0 else None
-        ax.plot(grid, s, color=plotting.colour(0), lw=0.4, alpha=0.4, label=label)
-    ax.fill_between(
-        grid,
-        mean - 2 * std,
-        mean + 2 * std,
-        color=plotting.colour(0),
-        alpha=0.2,
-        label=f"mean +- 2 std of all {len(samples)}",
-    )
-    ax.plot(grid, mean, color=plotting.colour(0), lw=2, label="mean of the passes")
-    ax.scatter(x_train, y_train, s=14, color="k", zorder=3, label="training points")
-    ax.set_xlabel("x")
-    ax.set_ylabel("prediction")
-    if title:
-        ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower left")
     return fig

@@ -6,7 +6,9 @@ import pytest
 
 from course_utils import datasets, keras_bridge, layers, losses, optim, training
 from course_utils import dropout as D
+from course_utils import dropout_vs_l2 as V
 from course_utils import gradient_check as gc
+from course_utils import mc_dropout as MC
 from course_utils.exercises import nb03
 
 TOL = 1e-8
@@ -333,19 +335,19 @@ def test_curvature_interactions_are_the_second_order_of_pair_interactions():
 def test_l2_matching_norm_hits_its_target_and_rejects_the_unreachable():
     X, y, _, _ = D.make_data(n_train=30, n_val=10)
     plain, _ = D.train_mlp(X, y, epochs=40)
-    target = 0.8 * D.hidden_weight_norm(plain)
-    model, l2 = D.l2_matching_norm(X, y, target, tolerance=0.02, seed=None)
-    assert abs(D.hidden_weight_norm(model) / target - 1) < 0.02 and l2 > 0
+    target = 0.8 * V.hidden_weight_norm(plain)
+    model, l2 = V.l2_matching_norm(X, y, target, tolerance=0.02, seed=None)
+    assert abs(V.hidden_weight_norm(model) / target - 1) < 0.02 and l2 > 0
     again, _ = D.train_mlp(X, y, l2=l2)
-    assert D.hidden_weight_norm(again) == pytest.approx(D.hidden_weight_norm(model))
+    assert V.hidden_weight_norm(again) == pytest.approx(V.hidden_weight_norm(model))
     with pytest.raises(ValueError, match="target"):
-        D.l2_matching_norm(X, y, -1.0)
+        V.l2_matching_norm(X, y, -1.0)
     with pytest.raises(ValueError, match="out of reach"):
-        D.l2_matching_norm(X, y, 1e6)
+        V.l2_matching_norm(X, y, 1e6)
 
 
 def test_l2_matched_control_matches_norms_and_starts_from_the_notebooks_runs():
-    (row,) = D.l2_matched_control(rate=0.5, draws=1)
+    (row,) = V.l2_matched_control(rate=0.5, draws=1)
     assert row["seed"] == D.DATA_SETTINGS["seed"]
     names = {"no dropout", "dropout", "L2, same hidden norm"}
     for key in ("hidden_norm", "output_norm", "mean_rise", "share", "cancellation"):
@@ -354,44 +356,76 @@ def test_l2_matched_control_matches_norms_and_starts_from_the_notebooks_runs():
     assert abs(norms["L2, same hidden norm"] / norms["dropout"] - 1) < 0.03
     X, _, _, _ = D.make_data()
     plain = D.trained_model(0.0)[0]
-    assert row["hidden_norm"]["no dropout"] == pytest.approx(D.hidden_weight_norm(plain))
+    assert row["hidden_norm"]["no dropout"] == pytest.approx(V.hidden_weight_norm(plain))
     assert row["cancellation"]["no dropout"] == pytest.approx(D.cancellation_ratio(plain, X))
     assert row["gap"]["no dropout"] == pytest.approx(D.gap(D.trained_model(0.0)[1]))
     assert row["gap"]["dropout"] == pytest.approx(D.gap(D.trained_model(0.5)[1]))
+    for name, rate in (("no dropout", 0.0), ("dropout", 0.5)):
+        lowest = min(D.trained_model(rate)[1].history["val_loss"])
+        assert row["best_val_loss"][name] == pytest.approx(lowest)
     with pytest.raises(ValueError, match="draws"):
-        D.l2_matched_control(draws=0)
+        V.l2_matched_control(draws=0)
+
+
+def test_mask_averaged_loss_is_the_full_loss_plus_the_second_order_penalty():
+    X, y, _, _ = D.make_data(n_train=40, n_val=10)
+    model = layers.mlp([2, 16, 2], seed=0)
+    training.fit(model, X, y, loss="cross_entropy", optimizer=optim.Adam(0.02), epochs=30)
+    full = losses.SoftmaxCrossEntropy()(model.predict(X), y)[0]
+    # rate 0: no mask drops anything, so no penalty
+    assert V.mask_averaged_loss(model, X, y, 0.0, n_masks=3)[0] == pytest.approx(full)
+    assert V.dropout_penalty(model, X, 0.0) == 0.0
+    # small votes (output weights scaled down): the second-order form is the penalty
+    model.layers[-1].params["W"] *= 0.1
+    full = losses.SoftmaxCrossEntropy()(model.predict(X), y)[0]
+    averaged, std_err = V.mask_averaged_loss(model, X, y, 0.5, n_masks=4000, seed=1)
+    second = V.dropout_penalty(model, X, 0.5)
+    assert second > 0 and std_err < 0.05 * second
+    assert averaged - full == pytest.approx(second, rel=0.1)
+    # the same mask seed, the same average
+    assert V.mask_averaged_loss(model, X, y, 0.3, n_masks=10, seed=2) == V.mask_averaged_loss(
+        model, X, y, 0.3, n_masks=10, seed=2
+    )
+    with pytest.raises(ValueError, match="one hidden layer"):
+        V.mask_averaged_loss(layers.mlp([2, 4, 4, 2]), X, y, 0.5)
+    with pytest.raises(ValueError, match="two classes"):
+        V.dropout_penalty(layers.mlp([2, 4, 3]), X, 0.5)
+    with pytest.raises(ValueError, match="rate"):
+        V.dropout_penalty(model, X, 1.0)
+    with pytest.raises(TypeError, match="Sequential"):
+        V.dropout_penalty("model", X, 0.5)
 
 
 def test_train_regressor_is_the_notebooks_recipe_and_mc_std_is_the_passes_spread():
     x, y = datasets.make_regression_1d(20, noise=0.2, seed=0)
-    model = D.train_regressor(x, y, rate=0.2, epochs=30, seed=1)
+    model = MC.train_regressor(x, y, rate=0.2, epochs=30, seed=1)
     twin = layers.mlp([1, 128, 1], dropout=0.2, seed=1)
     training.fit(twin, x[:, None], y, loss="mse", optimizer=optim.Adam(0.02), epochs=30, seed=1)
     for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     grid = np.linspace(-2, 2, 9)[:, None]
-    formula = D.mc_dropout_std(model, grid)
-    passes = D.mc_dropout_predict(model, grid, 4000, seed=0)[:, :, 0].std(axis=0)
+    formula = MC.mc_dropout_std(model, grid)
+    passes = MC.mc_dropout_predict(model, grid, 4000, seed=0)[:, :, 0].std(axis=0)
     np.testing.assert_allclose(passes, formula, rtol=0.06)
     with pytest.raises(ValueError, match="Dropout, Dense"):
-        D.mc_dropout_std(layers.mlp([1, 8, 1]), grid)
+        MC.mc_dropout_std(layers.mlp([1, 8, 1]), grid)
     with pytest.raises(ValueError, match="same length"):
-        D.train_regressor(x, y[:-1])
+        MC.train_regressor(x, y[:-1])
 
 
 def test_mc_dropout_predict_shape_spread_and_restores_generators():
     model = layers.mlp([1, 32, 1], dropout=0.3, seed=0)
     x = np.linspace(-1, 1, 6)[:, None]  # no 0: with zero biases every pass gives 0 there
     before = model.layers[2].rng.bit_generator.state
-    out = D.mc_dropout_predict(model, x, 50, seed=0)
+    out = MC.mc_dropout_predict(model, x, 50, seed=0)
     assert out.shape == (50, 6, 1)
     assert out.std(axis=0).min() > 0  # passes differ
-    np.testing.assert_array_equal(out, D.mc_dropout_predict(model, x, 50, seed=0))
+    np.testing.assert_array_equal(out, MC.mc_dropout_predict(model, x, 50, seed=0))
     assert model.layers[2].rng.bit_generator.state == before
     with pytest.raises(ValueError, match="no Dropout"):
-        D.mc_dropout_predict(layers.mlp([1, 4, 1]), x)
+        MC.mc_dropout_predict(layers.mlp([1, 4, 1]), x)
     with pytest.raises(ValueError, match="n_samples must be an int"):
-        D.mc_dropout_predict(model, x, 1)
+        MC.mc_dropout_predict(model, x, 1)
 
 
 def test_boundary_length_and_gap():
@@ -440,12 +474,12 @@ def test_other_figures_draw():
     assert len(D.sweep_figure(sweep).axes[0].lines) == 2
     grid = np.linspace(-2, 2, 11)
     samples = np.random.default_rng(0).standard_normal((30, 11))
-    fig = D.mc_dropout_figure(np.array([-1.0, 1.0]), np.array([0.0, 0.0]), grid, samples)
+    fig = MC.mc_dropout_figure(np.array([-1.0, 1.0]), np.array([0.0, 0.0]), grid, samples)
     assert fig.axes[0].get_xlabel() == "x"
     assert len(fig.axes[0].lines) == 20 + 1  # 20 passes drawn, then the mean
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "20 of the 30 passes" in labels
-    fig = D.mc_dropout_figure(grid, grid, grid, samples, n_shown=5)
+    fig = MC.mc_dropout_figure(grid, grid, grid, samples, n_shown=5)
     assert len(fig.axes[0].lines) == 5 + 1
     X, y, _, _ = D.make_data(n_train=20, n_val=10)
     fig = D.boundaries_figure({"a": lambda p: p[:, 0] > 0, "b": lambda p: p[:, 1] > 0}, X, y)
@@ -453,7 +487,7 @@ def test_other_figures_draw():
     with pytest.raises(TypeError, match="non-empty dict"):
         D.boundaries_figure({}, X, y)
     with pytest.raises(ValueError, match="samples must have shape"):
-        D.mc_dropout_figure(grid, grid, grid, samples[:, :5])
+        MC.mc_dropout_figure(grid, grid, grid, samples[:, :5])
     with pytest.raises(TypeError, match="non-empty dict"):
         D.ablation_figure([])
 
