@@ -532,42 +532,45 @@ def compare_on_draw(
     patience = _validate.integer("patience", patience, low=0)
     hidden = _validate.integer("hidden", hidden, low=1)
     d = noisy_digits(flip, val=0.4, test=0.4, seed=seed)
+    cross_entropy = losses.get("cross_entropy")
 
-    def run(regularizer, callbacks, validation_data):
+    def run(regularizer, validation):
+        """``training.fit``'s full-batch Adam steps (same shuffles, so the same weights),
+        without scoring the training set after every epoch: nothing here uses it.
+        Returns the weights after every epoch and, with ``validation``, the val logs."""
         model = layers.mlp([64, hidden, 10], kernel_regularizer=regularizer, seed=0)
-        history = training.fit(
-            model,
-            d["x_train"],
-            d["y_train"],
-            loss="cross_entropy",
-            optimizer=optim.Adam(learning_rate),
-            epochs=epochs,
-            validation_data=validation_data,
-            callbacks=callbacks,
-            seed=0,
-        )
-        return model, history
+        optimizer = optim.Adam(learning_rate)
+        x, y = d["x_train"], d["y_train"]
+        order_rng = np.random.default_rng(0)  # fit(seed=0) shuffles with this generator
+        weights, logs = [], {"val_loss": [], "val_accuracy": []}
+        for _ in range(epochs):
+            order = order_rng.permutation(len(x))
+            training.train_step(model, x[order], y[order], cross_entropy, optimizer)
+            weights.append(model.get_weights())
+            if validation:
+                for key, value in training.evaluate(
+                    model, d["x_val"], d["y_val"], cross_entropy
+                ).items():
+                    logs[f"val_{key}"].append(value)
+        return weights, logs
 
     def test_accuracy(weights):
         model = layers.mlp([64, hidden, 10], seed=0)
         model.set_weights(weights)
         return losses.accuracy(model.predict(d["x_test"]), d["y_test"])
 
-    snaps = WeightSnapshots()
-    _, history = run(None, [snaps], (d["x_val"], d["y_val"]))
-    on_loss = replay(
-        EarlyStopping(patience=patience, restore_best_weights=True), history.history["val_loss"]
-    )
+    snaps, logs = run(None, validation=True)
+    on_loss = replay(EarlyStopping(patience=patience, restore_best_weights=True), logs["val_loss"])
     on_acc = replay(
         EarlyStopping(monitor="val_accuracy", patience=patience, restore_best_weights=True),
-        history.history["val_accuracy"],
+        logs["val_accuracy"],
     )
-    l2_model, _ = run(regularizers.L2(l2), [], None)  # scored at its last epoch only
+    l2_weights, _ = run(regularizers.L2(l2), validation=False)  # scored at its last epoch only
     return {
-        "plain": test_accuracy(snaps.weights[-1]),
-        "early": test_accuracy(snaps.weights[on_loss.kept_epoch]),
-        "early_acc": test_accuracy(snaps.weights[on_acc.kept_epoch]),
-        "l2": test_accuracy(l2_model.get_weights()),
+        "plain": test_accuracy(snaps[-1]),
+        "early": test_accuracy(snaps[on_loss.kept_epoch]),
+        "early_acc": test_accuracy(snaps[on_acc.kept_epoch]),
+        "l2": test_accuracy(l2_weights[-1]),
         "kept": on_loss.kept_epoch + 1,
         "kept_acc": on_acc.kept_epoch + 1,
     }
