@@ -409,14 +409,17 @@ def fit_augmented(
     copies: int = 1,
     keep_originals: bool = True,
     seed: int = 0,
+    validate_last: int | None = None,
 ):
     """Train a NumPy model on freshly augmented images, new ones every epoch.
 
     Each epoch trains on the originals plus ``copies`` augmented copies of each (or on
-    the augmented copies only when ``keep_originals`` is False), by calling
-    :func:`course_utils.training.fit` for one epoch. The optimizer keeps its state
-    from one epoch to the next. The history measures the loss and accuracy on the
-    *original* training images, so its curves compare with a run without augmentation.
+    the augmented copies only when ``keep_originals`` is False), with the steps of one
+    epoch of :func:`course_utils.training.fit` (the same shuffling from ``seed + epoch``,
+    the same weights), without ``fit``'s extra passes over the epoch's data to report
+    its loss. The optimizer keeps its state from one epoch to the next. The history
+    measures the loss and accuracy on the *original* training images, so its curves
+    compare with a run without augmentation.
 
     Args:
         model: A course ``Sequential`` taking flattened images ``(N, H * W)``.
@@ -429,9 +432,12 @@ def fit_augmented(
         copies: Augmented copies of each image per epoch, >= 1.
         keep_originals: Train on originals + augmented copies (True) or copies only.
         seed: Seed of the shuffling; epoch ``e`` uses ``seed + e``.
+        validate_last: Evaluate the validation data only in the last ``validate_last``
+            epochs (None: every epoch), when only those are used.
 
     Returns:
-        ``{'loss', 'accuracy'[, 'val_loss', 'val_accuracy']}``, one entry per epoch.
+        ``{'loss', 'accuracy'[, 'val_loss', 'val_accuracy']}``, one entry per epoch
+        (the ``val_`` lists: one per validated epoch).
     """
     from course_utils import training
 
@@ -443,6 +449,11 @@ def fit_augmented(
         raise TypeError(f"augmenter must be callable, got {type(augmenter).__name__}")
     epochs = _validate.integer("epochs", epochs, low=1)
     copies = _validate.integer("copies", copies, low=1)
+    if batch_size is not None:
+        batch_size = _validate.integer("batch_size", batch_size, low=1)
+    first_validated = 0
+    if validate_last is not None:
+        first_validated = epochs - _validate.integer("validate_last", validate_last, low=1)
     flat = x.reshape(len(x), -1)
     if validation_data is not None:
         if len(validation_data) != 2:
@@ -455,23 +466,30 @@ def fit_augmented(
         new = augmenter(np.tile(x, (copies, 1, 1))).reshape(copies * len(x), -1)
         x_epoch = np.concatenate([flat, new]) if keep_originals else new
         y_epoch = np.tile(y, copies + 1 if keep_originals else copies)
-        training.fit(
-            model,
-            x_epoch,
-            y_epoch,
-            loss="cross_entropy",
-            optimizer=optimizer,
-            epochs=1,
-            batch_size=batch_size,
-            seed=seed + epoch,
-        )
+        _one_epoch(model, x_epoch, y_epoch, optimizer, batch_size, seed + epoch)
         logs = training.evaluate(model, flat, y, "cross_entropy")
-        if validation_data is not None:
+        if validation_data is not None and epoch >= first_validated:
             val = training.evaluate(model, x_val, y_val, "cross_entropy")
             logs.update({f"val_{k}": v for k, v in val.items()})
         for key, value in logs.items():
             history.setdefault(key, []).append(value)
     return history
+
+
+def _one_epoch(model, x, y, optimizer, batch_size, seed):
+    """The gradient steps of ``training.fit(..., epochs=1, seed=seed)``, in the same order."""
+    from course_utils import losses, training
+
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:  # as fit: random layers (dropout) draw from the run's rng
+        if hasattr(layer, "rng"):
+            layer.rng = np.random.default_rng(rng.integers(2**32))
+    order = rng.permutation(len(x))
+    step = len(x) if batch_size is None else batch_size
+    loss = losses.get("cross_entropy")
+    for start in range(0, len(x), step):
+        idx = order[start : start + step]
+        training.train_step(model, x[idx], y[idx], loss, optimizer)
 
 
 def draw_training_sets(labels, per_class: int, extra_per_class: int, n_val: int, seed: int = 0):
