@@ -163,12 +163,19 @@ def transform(images, *, angle=0.0, scale=1.0, dy=0.0, dx=0.0, fill: float = 0.0
         The transformed images, same shape as ``images``.
     """
     x, single = _as_images(images)
-    n, h, w = x.shape
+    n = len(x)
     angle = _per_image("angle", angle, n)
     scale = _per_image("scale", scale, n, low=0, low_open=True)
     dy = _per_image("dy", dy, n)
     dx = _per_image("dx", dx, n)
     fill = _validate.number("fill", fill)
+    out = _inverse_map(x, angle, scale, dy, dx, fill)
+    return out[0] if single else out
+
+
+def _inverse_map(x, angle, scale, dy, dx, fill) -> np.ndarray:
+    """:func:`transform` of a batch ``x`` ``(N, H, W)`` with checked ``(N, 1, 1)`` parameters."""
+    _, h, w = x.shape
     rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
     cy, cx = (h - 1) / 2, (w - 1) / 2
     # undo the shift, then measure from the centre
@@ -186,8 +193,7 @@ def transform(images, *, angle=0.0, scale=1.0, dy=0.0, dx=0.0, fill: float = 0.0
     src_c += cos * v
     src_c /= scale
     src_c += cx
-    out = bilinear_sample(x, src_r, src_c, fill=fill)
-    return out[0] if single else out
+    return bilinear_sample(x, src_r, src_c, fill=fill)
 
 
 def shift(images, dy=0.0, dx=0.0, *, fill: float = 0.0) -> np.ndarray:
@@ -357,8 +363,11 @@ class RandomAugmenter:
     def __call__(self, images) -> np.ndarray:
         """Augmented copies of ``images`` ``(N, H, W)`` (or one ``(H, W)``), same shape."""
         x, single = _as_images(images)
-        p = self.draw(len(x))
-        out = transform(x, angle=p["angle"], scale=p["scale"], dy=p["dy"], dx=p["dx"])
+        n = len(x)
+        p = self.draw(n)
+        # transform(x, angle=p["angle"], ...), without checking our own draws again
+        geometry = (p[key].reshape(n, 1, 1) for key in ("angle", "scale", "dy", "dx"))
+        out = _inverse_map(x, *geometry, 0.0)
         if self.blur > 0:
             out = gaussian_blur(out, p["sigma"])
         if self.noise > 0:
