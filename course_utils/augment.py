@@ -114,19 +114,32 @@ def bilinear_sample(images, rows, cols, *, fill: float = 0.0) -> np.ndarray:
     if rows.ndim != 3 or rows.shape[0] not in (1, n):
         raise ValueError(f"rows and cols must broadcast to (N, H2, W2), got {rows.shape}")
     # A border of `fill` around every image: a neighbour outside the image reads it.
-    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)), constant_values=fill)
+    padded = np.full((n, h + 2, w + 2), float(fill))
+    padded[:, 1:-1, 1:-1] = images
     r0, c0 = np.floor(rows), np.floor(cols)
     fr, fc = rows - r0, cols - c0  # fractional parts: the blending weights
-    r0, c0 = r0.astype(int) + 1, c0.astype(int) + 1  # +1: coordinates in `padded`
+    r0, c0 = r0.astype(np.intp), c0.astype(np.intp)
+    r0 += 1  # +1: coordinates in `padded`
+    c0 += 1
     top, bottom = np.clip(r0, 0, h + 1), np.clip(r0 + 1, 0, h + 1)
     left, right = np.clip(c0, 0, w + 1), np.clip(c0 + 1, 0, w + 1)
-    # the same reads as padded[b, row, col], through flat indices (faster, same values)
+    # The same reads as padded[b, row, col], through flat indices, with the same
+    # arithmetic done in place (faster, bit for bit the same values).
     flat = padded.ravel()
     start = (np.arange(n) * (h + 2) * (w + 2))[:, None, None]
-    top, bottom = start + top * (w + 2), start + bottom * (w + 2)
-    upper = (1 - fc) * flat[top + left] + fc * flat[top + right]
-    lower = (1 - fc) * flat[bottom + left] + fc * flat[bottom + right]
-    return (1 - fr) * upper + fr * lower
+    top *= w + 2
+    top = top + start  # rows and cols may be (1, H2, W2): this makes them (N, H2, W2)
+    bottom *= w + 2
+    bottom = bottom + start
+    gc = 1 - fc
+    upper = gc * np.take(flat, top + left)
+    upper += fc * np.take(flat, top + right)
+    lower = gc * np.take(flat, bottom + left)
+    lower += fc * np.take(flat, bottom + right)
+    upper *= 1 - fr
+    lower *= fr
+    upper += lower
+    return upper
 
 
 def transform(images, *, angle=0.0, scale=1.0, dy=0.0, dx=0.0, fill: float = 0.0) -> np.ndarray:
@@ -150,22 +163,37 @@ def transform(images, *, angle=0.0, scale=1.0, dy=0.0, dx=0.0, fill: float = 0.0
         The transformed images, same shape as ``images``.
     """
     x, single = _as_images(images)
-    n, h, w = x.shape
+    n = len(x)
     angle = _per_image("angle", angle, n)
     scale = _per_image("scale", scale, n, low=0, low_open=True)
     dy = _per_image("dy", dy, n)
     dx = _per_image("dx", dx, n)
     fill = _validate.number("fill", fill)
+    out = _inverse_map(x, angle, scale, dy, dx, fill)
+    return out[0] if single else out
+
+
+def _inverse_map(x, angle, scale, dy, dx, fill) -> np.ndarray:
+    """:func:`transform` of a batch ``x`` ``(N, H, W)`` with checked ``(N, 1, 1)`` parameters."""
+    _, h, w = x.shape
     rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
     cy, cx = (h - 1) / 2, (w - 1) / 2
     # undo the shift, then measure from the centre
     u, v = rows - cy - dy, cols - cx - dx
     t = np.deg2rad(angle)
-    # undo the rotation (R^-1) and the zoom (/ scale)
-    src_r = cy + (np.cos(t) * u + np.sin(t) * v) / scale
-    src_c = cx + (-np.sin(t) * u + np.cos(t) * v) / scale
-    out = bilinear_sample(x, src_r, src_c, fill=fill)
-    return out[0] if single else out
+    cos, sin = np.cos(t), np.sin(t)
+    # undo the rotation (R^-1) and the zoom (/ scale), that is
+    # src_r = cy + (cos u + sin v) / scale and src_c = cx + (-sin u + cos v) / scale,
+    # computed in place (the same values, fewer temporary arrays)
+    src_r = cos * u
+    src_r += sin * v
+    src_r /= scale
+    src_r += cy
+    src_c = -sin * u
+    src_c += cos * v
+    src_c /= scale
+    src_c += cx
+    return bilinear_sample(x, src_r, src_c, fill=fill)
 
 
 def shift(images, dy=0.0, dx=0.0, *, fill: float = 0.0) -> np.ndarray:
@@ -335,8 +363,11 @@ class RandomAugmenter:
     def __call__(self, images) -> np.ndarray:
         """Augmented copies of ``images`` ``(N, H, W)`` (or one ``(H, W)``), same shape."""
         x, single = _as_images(images)
-        p = self.draw(len(x))
-        out = transform(x, angle=p["angle"], scale=p["scale"], dy=p["dy"], dx=p["dx"])
+        n = len(x)
+        p = self.draw(n)
+        # transform(x, angle=p["angle"], ...), without checking our own draws again
+        geometry = (p[key].reshape(n, 1, 1) for key in ("angle", "scale", "dy", "dx"))
+        out = _inverse_map(x, *geometry, 0.0)
         if self.blur > 0:
             out = gaussian_blur(out, p["sigma"])
         if self.noise > 0:
@@ -409,14 +440,17 @@ def fit_augmented(
     copies: int = 1,
     keep_originals: bool = True,
     seed: int = 0,
+    validate_last: int | None = None,
 ):
     """Train a NumPy model on freshly augmented images, new ones every epoch.
 
     Each epoch trains on the originals plus ``copies`` augmented copies of each (or on
-    the augmented copies only when ``keep_originals`` is False), by calling
-    :func:`course_utils.training.fit` for one epoch. The optimizer keeps its state
-    from one epoch to the next. The history measures the loss and accuracy on the
-    *original* training images, so its curves compare with a run without augmentation.
+    the augmented copies only when ``keep_originals`` is False), with the steps of one
+    epoch of :func:`course_utils.training.fit` (the same shuffling from ``seed + epoch``,
+    the same weights), without ``fit``'s extra passes over the epoch's data to report
+    its loss. The optimizer keeps its state from one epoch to the next. The history
+    measures the loss and accuracy on the *original* training images, so its curves
+    compare with a run without augmentation.
 
     Args:
         model: A course ``Sequential`` taking flattened images ``(N, H * W)``.
@@ -429,9 +463,12 @@ def fit_augmented(
         copies: Augmented copies of each image per epoch, >= 1.
         keep_originals: Train on originals + augmented copies (True) or copies only.
         seed: Seed of the shuffling; epoch ``e`` uses ``seed + e``.
+        validate_last: Evaluate the validation data only in the last ``validate_last``
+            epochs (None: every epoch), when only those are used.
 
     Returns:
-        ``{'loss', 'accuracy'[, 'val_loss', 'val_accuracy']}``, one entry per epoch.
+        ``{'loss', 'accuracy'[, 'val_loss', 'val_accuracy']}``, one entry per epoch
+        (the ``val_`` lists: one per validated epoch).
     """
     from course_utils import training
 
@@ -443,6 +480,11 @@ def fit_augmented(
         raise TypeError(f"augmenter must be callable, got {type(augmenter).__name__}")
     epochs = _validate.integer("epochs", epochs, low=1)
     copies = _validate.integer("copies", copies, low=1)
+    if batch_size is not None:
+        batch_size = _validate.integer("batch_size", batch_size, low=1)
+    first_validated = 0
+    if validate_last is not None:
+        first_validated = epochs - _validate.integer("validate_last", validate_last, low=1)
     flat = x.reshape(len(x), -1)
     if validation_data is not None:
         if len(validation_data) != 2:
@@ -455,23 +497,30 @@ def fit_augmented(
         new = augmenter(np.tile(x, (copies, 1, 1))).reshape(copies * len(x), -1)
         x_epoch = np.concatenate([flat, new]) if keep_originals else new
         y_epoch = np.tile(y, copies + 1 if keep_originals else copies)
-        training.fit(
-            model,
-            x_epoch,
-            y_epoch,
-            loss="cross_entropy",
-            optimizer=optimizer,
-            epochs=1,
-            batch_size=batch_size,
-            seed=seed + epoch,
-        )
+        _one_epoch(model, x_epoch, y_epoch, optimizer, batch_size, seed + epoch)
         logs = training.evaluate(model, flat, y, "cross_entropy")
-        if validation_data is not None:
+        if validation_data is not None and epoch >= first_validated:
             val = training.evaluate(model, x_val, y_val, "cross_entropy")
             logs.update({f"val_{k}": v for k, v in val.items()})
         for key, value in logs.items():
             history.setdefault(key, []).append(value)
     return history
+
+
+def _one_epoch(model, x, y, optimizer, batch_size, seed):
+    """The gradient steps of ``training.fit(..., epochs=1, seed=seed)``, in the same order."""
+    from course_utils import losses, training
+
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:  # as fit: random layers (dropout) draw from the run's rng
+        if hasattr(layer, "rng"):
+            layer.rng = np.random.default_rng(rng.integers(2**32))
+    order = rng.permutation(len(x))
+    step = len(x) if batch_size is None else batch_size
+    loss = losses.get("cross_entropy")
+    for start in range(0, len(x), step):
+        idx = order[start : start + step]
+        training.train_step(model, x[idx], y[idx], loss, optimizer)
 
 
 def draw_training_sets(labels, per_class: int, extra_per_class: int, n_val: int, seed: int = 0):
