@@ -386,7 +386,7 @@ class _CrossEntropy(_losses.SoftmaxCrossEntropy):
         z = logits - logits.max(axis=1, keepdims=True)
         log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         rows = np.arange(n)
-        loss = -log_probs[rows, labels].mean()
+        loss = -(np.add.reduce(log_probs[rows, labels]) / n)  # = -mean, bit for bit
         grad = np.exp(log_probs)
         grad[rows, labels] -= 1.0
         return float(loss), grad / n
