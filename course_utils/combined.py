@@ -22,6 +22,7 @@ seconds), same figure.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -403,7 +404,7 @@ class _FlatAdam(optim.Adam):
     def step(self, params, grads):
         if self._m is None:
             sizes = np.cumsum([0] + [p.size for p in params])
-            self._slices = [slice(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+            self._slices = [slice(a, b) for a, b in itertools.pairwise(sizes)]
             self._m = np.zeros(sizes[-1])
             self._v = np.zeros(sizes[-1])
         self._apply_weight_decay(params)
@@ -569,10 +570,50 @@ class ValDataLoss(training.Callback):
             logs[self.key] = _losses.get("cross_entropy")(out, self.y_val)[0]
 
 
+#: Epochs whose augmented copies :func:`_fit_augmented` makes in one call.
+_AUGMENT_CHUNK = 10
+
+
+def _augmented_copies(augmenter, images, epochs: int):
+    """``copies(epoch)``: the flattened augmented copies of ``images`` for that epoch,
+    the very ones ``augmenter(images)`` called once per epoch would give.
+
+    The parameters are drawn epoch by epoch, in the augmenter's order; the images of
+    :data:`_AUGMENT_CHUNK` epochs are then transformed in one batch (the transform
+    works pixel by pixel, so the batch changes no value, only the number of calls).
+    """
+    from course_utils import augment
+
+    if augmenter.blur > 0 or augmenter.noise > 0:  # not the contest's augmenter
+        return lambda epoch: augmenter(images).reshape(len(images), -1)
+    n = len(images)
+    chunk: dict[int, np.ndarray] = {}
+
+    def copies(epoch):
+        first = epoch - epoch % _AUGMENT_CHUNK
+        if first not in chunk:
+            chunk.clear()
+            k = min(_AUGMENT_CHUNK, epochs - first)
+            drawn = [augmenter.draw(n) for _ in range(k)]
+            p = {key: np.concatenate([d[key] for d in drawn]) for key in drawn[0]}
+            out = augment.transform(
+                np.tile(images, (k, 1, 1)),
+                angle=p["angle"],
+                scale=p["scale"],
+                dy=p["dy"],
+                dx=p["dx"],
+            )
+            chunk[first] = out.reshape(k, n, -1)
+        return chunk[first][epoch - first]
+
+    return copies
+
+
 def _fit_augmented(model, problem, optimizer, callbacks, *, epochs, batch_size, seed, strength):
     """The fit loop, one epoch at a time, on originals + a fresh augmented copy."""
     augmenter = make_augmenter(seed, strength)
-    images, y = problem.images_train, problem.y_train
+    copies = _augmented_copies(augmenter, problem.images_train, epochs)
+    y = problem.y_train
     y_epoch = np.concatenate([y, y])
     history = training.History()
     callbacks = [history, *callbacks]
@@ -582,7 +623,7 @@ def _fit_augmented(model, problem, optimizer, callbacks, *, epochs, batch_size, 
     loss = _CrossEntropy()
     n = 2 * len(y)
     for epoch in range(epochs):
-        fresh = augmenter(images).reshape(len(images), -1)
+        fresh = copies(epoch)
         x_epoch = np.concatenate([problem.x_train, fresh]).astype(np.float64, copy=False)
         # One epoch of training.fit(..., epochs=1, seed=seed * 100_003 + epoch), without
         # its checks and its two evaluations of the augmented set (nothing reads them).

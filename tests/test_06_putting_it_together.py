@@ -319,6 +319,15 @@ def test_train_fast_path_equals_the_plain_fit_loop(weight_decay):
     np.testing.assert_array_equal(ours[1], theirs[1])
 
 
+def test_augmented_copies_in_chunks_equal_one_augmenter_call_per_epoch():
+    images = combined.make_problem().images_train
+    copies = combined._augmented_copies(combined.make_augmenter(4, 2.0), images, 23)
+    one_by_one = combined.make_augmenter(4, 2.0)
+    for epoch in range(23):
+        expected = one_by_one(images).reshape(len(images), -1)
+        np.testing.assert_array_equal(copies(epoch), expected)
+
+
 def test_early_stopping_watches_the_data_loss_when_a_penalty_is_present():
     """With L2, val_loss includes the penalty; early stopping must watch the cross-entropy
     alone (notebook 05), and keep the epoch where that was lowest."""
