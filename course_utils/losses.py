@@ -90,7 +90,11 @@ class MeanSquaredError(Loss):
 
 def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
     """Fraction of rows whose largest logit is at the true label."""
-    return float(np.mean(np.argmax(logits, axis=1) == labels))
+    hits = np.argmax(logits, axis=1) == labels
+    if hits.size == 0:
+        return float(np.mean(hits))  # NaN, with NumPy's warning, as before
+    # the count over the size: the same float as np.mean(hits), a few calls fewer
+    return float(np.count_nonzero(hits) / hits.size)
 
 
 def get(identifier) -> Loss:

@@ -108,14 +108,19 @@ def evaluate(model: Sequential, x, y, loss) -> dict[str, float]:
     return result
 
 
-def train_step(model: Sequential, x, y, loss, optimizer) -> float:
-    """One gradient step on one batch; returns the batch loss (with the penalty)."""
+def _step(model: Sequential, x, y, loss, optimizer) -> float:
+    """One gradient step on one batch; returns the batch data loss (no penalty)."""
     out = model.forward(x, training=True)
     value, dout = loss(out, y)
     model.backward(dout)
     pairs = model.parameters()
     optimizer.step([layer.params[n] for layer, n in pairs], [layer.grads[n] for layer, n in pairs])
-    return value + model.penalty()
+    return value
+
+
+def train_step(model: Sequential, x, y, loss, optimizer) -> float:
+    """One gradient step on one batch; returns the batch loss (with the penalty)."""
+    return _step(model, x, y, loss, optimizer) + model.penalty()
 
 
 def fit(
@@ -197,7 +202,7 @@ def fit(
             order = rng.permutation(n) if shuffle else np.arange(n)
             for start in range(0, n, batch_size):
                 idx = order[start : start + batch_size]
-                train_step(model, x[idx], y[idx], loss, optimizer)
+                _step(model, x[idx], y[idx], loss, optimizer)  # (its loss is unused)
             logs = evaluate(model, x, y, loss)
             if validation_data is not None:
                 val = evaluate(model, x_val, y_val, loss)

@@ -285,6 +285,49 @@ def test_train_with_every_part_on_and_repeatable(monkeypatch):
     assert 1 <= a.kept_epoch <= a.epochs_run <= 12
 
 
+@pytest.mark.parametrize("weight_decay", [None, 0.3])
+def test_train_fast_path_equals_the_plain_fit_loop(weight_decay):
+    """train's flat Adam and unchecked cross-entropy give optim.Adam's and the checked
+    loss's numbers to the last bit, on a fit and on one hand-made augmented epoch."""
+    from course_utils import losses
+
+    p = combined.make_problem()
+    run = combined.train(
+        combined.Technique("t", dropout=0.5, weight_decay=weight_decay), p, epochs=4, seed=2
+    )
+    model = layers.mlp([64, combined.WIDTH, 10], dropout=0.5, seed=2)
+    opt = optim.Adam(combined.LEARNING_RATE, weight_decay=weight_decay)
+    if weight_decay:
+        opt.exclude_from_weight_decay(combined.biases(model))
+    h = training.fit(
+        model,
+        p.x_train,
+        p.y_train,
+        loss="cross_entropy",
+        optimizer=opt,
+        epochs=4,
+        batch_size=combined.BATCH_SIZE,
+        validation_data=(p.x_val, p.y_val),
+        seed=2,
+    ).history
+    assert h == run.history
+    for x, y in zip(run.model.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(x, y)
+    out = model.forward(p.x_val)
+    ours, theirs = combined._CrossEntropy()(out, p.y_val), losses.get("cross_entropy")(out, p.y_val)
+    assert ours[0] == theirs[0]
+    np.testing.assert_array_equal(ours[1], theirs[1])
+
+
+def test_augmented_copies_in_chunks_equal_one_augmenter_call_per_epoch():
+    images = combined.make_problem().images_train
+    copies = combined._augmented_copies(combined.make_augmenter(4, 2.0), images, 23)
+    one_by_one = combined.make_augmenter(4, 2.0)
+    for epoch in range(23):
+        expected = one_by_one(images).reshape(len(images), -1)
+        np.testing.assert_array_equal(copies(epoch), expected)
+
+
 def test_early_stopping_watches_the_data_loss_when_a_penalty_is_present():
     """With L2, val_loss includes the penalty; early stopping must watch the cross-entropy
     alone (notebook 05), and keep the epoch where that was lowest."""
