@@ -374,6 +374,7 @@ async def run_async(
             stderr=kernel_log,
         ):
             pid = client.km.provisioner.process.pid
+            _poll_in_slices(client.kc.shell_channel)
             run.startup_seconds = time.monotonic() - start
             sampler = asyncio.ensure_future(_sample_children(pid, peak_children))
             try:
@@ -438,6 +439,33 @@ async def run_async(
         else:
             run.error = f"{run.name}: {where} {detail}"
     return run
+
+
+def _poll_in_slices(channel, slice_seconds: float = 1.0) -> None:
+    """Make ``channel.get_msg(timeout)`` wait in slices of ``slice_seconds``.
+
+    Under load, a run sometimes sat at a finished widget cell for exactly the cell
+    time limit and then went on as if nothing happened (01, 05 and 06 at their Try-it
+    cells, about one run in three), with the kernel idle. The likely cause (not proven):
+    the reply had arrived, but the socket's poll missed its wake-up and looked again
+    only when its timeout ran out. nbval, which polls differently, never showed it.
+    Short slices bound such a wait to one slice; the cell's own limit is unchanged (the
+    deadline is kept)."""
+    get_msg = channel.get_msg
+
+    async def sliced(timeout: float | None = None):
+        from queue import Empty
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = slice_seconds if deadline is None else deadline - time.monotonic()
+            try:
+                return await get_msg(timeout=max(0.0, min(slice_seconds, left)))
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    channel.get_msg = sliced
 
 
 def run_in_thread(function):
