@@ -299,6 +299,7 @@ def _lab_setting(tmp_path: Path, through_start: bool) -> dict:
         log.close()
 
 
+@pytest.mark.kernel  # starts JupyterLab twice
 def test_jupyterlab_started_through_start_shuts_kernels_down_on_close(tmp_path):
     # what a learner gets on Binder and with `make lab`: the default is now on
     ours = _lab_setting(tmp_path / "course", through_start=True)

@@ -193,6 +193,7 @@ def test_the_installed_wheel_loads_the_digits_from_an_empty_folder(wheel, fresh,
         subprocess.run([*uninstall, "course_utils"], check=True, capture_output=True, env=_env())
 
 
+@pytest.mark.kernel  # runs notebook 00 three times in a kernel
 @pytest.mark.parametrize("notebook", SIM_NOTEBOOKS, ids=lambda p: p.name)
 def test_simulated_colab_installs_the_course_then_the_notebook_runs_anywhere(
     notebook, wheel, fresh, tmp_path
