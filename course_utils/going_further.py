@@ -16,7 +16,7 @@ from course_utils import losses as _losses
 from course_utils import more_regularizers as M
 from course_utils.mc_dropout import mc_dropout_predict
 
-#: One setting per technique, fixed before any run (not tuned here).
+#: One setting per technique (not tuned in notebook 08).
 LABEL_SMOOTHING = 0.1
 NOISE_STDDEV = 0.3
 MAX_NORM = 2.0
