@@ -183,8 +183,9 @@ def check_4(answer):
     if not _is_number(answer):
         raise Wrong(f"answer with one number, got {type(answer).__name__}")
     conf, right = _data_4()
-    probs = np.stack([conf, 1 - conf], axis=1)
-    labels = np.where(right == 1, 0, 1)  # right when the label is class 0, the argmax
+    # ten classes: the predicted class 0 gets the confidence, the nine others share the rest
+    probs = np.column_stack([conf, np.tile(((1 - conf) / 9)[:, None], (1, 9))])
+    labels = np.where(right == 1, 0, 1)  # right when the label is the predicted class 0
     want = _M.expected_calibration_error(probs, labels, n_bins=10)
     if np.isclose(answer, abs(right.mean() - conf.mean())):
         raise Wrong(
