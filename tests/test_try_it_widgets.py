@@ -11,7 +11,7 @@ import ipywidgets
 import numpy as np
 import pytest
 
-from course_utils import augment, bias_variance, combined, l1_l2, plotting
+from course_utils import augment, bias_variance, combined, going_further, l1_l2, plotting
 from course_utils import dropout as D
 from course_utils import early_stopping as es
 from course_utils.widgets import interactive_figure
@@ -20,6 +20,11 @@ from course_utils.widgets import interactive_figure
 def _curve(n=40):
     t = np.arange(n)
     return 0.4 + 1.5 * np.exp(-t / 5) + 0.005 * t + 0.02 * np.sin(2.0 * t), 2 * np.exp(-t / 8)
+
+
+@functools.cache
+def _calibration():
+    return going_further.compare(draws=(0,), epochs=5)
 
 
 @functools.cache
@@ -80,6 +85,16 @@ CASES = {
             "metric": ipywidgets.ToggleButtons(options=["accuracy", "loss"]),
         },
         [("technique", "early stopping"), ("metric", "loss")],
+    ),
+    "08 more regularizers": lambda: (
+        functools.partial(going_further.reliability_figure, _calibration()),
+        {
+            "technique": ipywidgets.Dropdown(
+                options=list(going_further.TECHNIQUES), value=going_further.TECHNIQUES[-1]
+            ),
+            "n_bins": ipywidgets.IntSlider(value=10, min=3, max=30),
+        },
+        [("technique", going_further.TECHNIQUES[1]), ("n_bins", 20)],
     ),
 }
 
