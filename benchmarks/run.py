@@ -761,7 +761,7 @@ def _repeat_differences(first, second) -> list[str]:
 
     Runs that fail the same way are compared up to the failing cell.
     """
-    from course_utils.runner import compare_outputs
+    from course_utils.cells import compare_outputs
 
     if (first.status, first.error) != (second.status, second.error):
         return [f"run 1 {first.status} {first.error}, run 2 {second.status} {second.error}"]

@@ -1,7 +1,6 @@
 """Notebook 01's pure functions, the shared figures, the widget wiring and the setup call."""
 
 import base64
-import os
 import struct
 import subprocess
 import sys
@@ -282,7 +281,8 @@ def test_inline_figures_are_drawn_at_twice_their_size_for_sharp_screens(pyplot_f
     # twice the pixels and says to show it at the figure's own size (7 x 4 in at 100 dpi),
     # whether pyplot was imported before the setup call or after it.
     import nbformat
-    from nbclient import NotebookClient
+
+    from course_utils import runner
 
     setup = "from course_utils import setup_notebook\nsetup_notebook(tensorflow=False, quiet=True)"
     pyplot = "import matplotlib.pyplot as plt"
@@ -292,8 +292,8 @@ def test_inline_figures_are_drawn_at_twice_their_size_for_sharp_screens(pyplot_f
         nbformat.v4.new_code_cell(f"{first}\n{second}"),
         nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nax.plot([0, 1], [1, 0]);"),
     ]
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the learner's inline
-    NotebookClient(nb, timeout=120, kernel_name="python3").execute(env=env)
+    run = runner.run(nb, mpl_backend=None)  # the course's runner, the learner's inline backend
+    assert run.status == "ok", run.error
     (image,) = [o for o in nb.cells[1].outputs if "image/png" in o.get("data", {})]
     png = base64.b64decode(image.data["image/png"])
     width, height = struct.unpack(">II", png[16:24])
