@@ -53,6 +53,24 @@ def array(name: str, value, *, ndim: int | tuple[int, ...] | None = None) -> np.
     return arr
 
 
+def same_rows(x_name: str, x: np.ndarray, y_name: str, y: np.ndarray) -> None:
+    """Check that two arrays have the same number of rows (a data set's inputs and targets)."""
+    if len(x) != len(y):
+        raise ValueError(
+            f"{x_name} and {y_name} must have the same number of rows, got {len(x)} and {len(y)}"
+        )
+
+
+def xy(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs ``X (N, D)`` and targets ``y (N,)`` as float arrays: finite, same ``N >= 1``."""
+    X = array("X", X, ndim=2)
+    y = array("y", y, ndim=1)
+    same_rows("X", X, "y", y)
+    if len(X) == 0:
+        raise ValueError("X and y must have at least one row")
+    return X, y
+
+
 def choice(name: str, value, allowed) -> str:
     """Check that ``value`` is one of the ``allowed`` strings."""
     if value not in allowed:

@@ -9,6 +9,7 @@ import numpy as np
 
 from course_utils import _validate
 from course_utils.datasets import make_regression_1d, true_function_1d
+from course_utils.losses import mse
 
 MAX_DEGREE = 20
 
@@ -34,14 +35,6 @@ def predict_polynomial(coef, x) -> np.ndarray:
     """Evaluate a polynomial with coefficients ``coef`` (lowest power first) at ``x``."""
     coef = _validate.array("coef", coef, ndim=1)
     return design_matrix(x, len(coef) - 1) @ coef
-
-
-def mse(pred, target) -> float:
-    """Mean squared error between two arrays of the same shape."""
-    pred, target = np.asarray(pred, dtype=np.float64), np.asarray(target, dtype=np.float64)
-    if pred.shape != target.shape:
-        raise ValueError(f"pred {pred.shape} and target {target.shape} must have the same shape")
-    return float(np.mean((pred - target) ** 2))
 
 
 def errors_by_degree(x_train, y_train, x_val, y_val, degrees) -> tuple[np.ndarray, np.ndarray]:

@@ -241,6 +241,16 @@ def mlp(
     return Sequential(layers)
 
 
+def kernel_norm(model: Sequential) -> float:
+    """Frobenius norm of all Dense kernels together: ``sqrt(sum of every W**2)``."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a course_utils Sequential, got {type(model).__name__}")
+    total = sum(
+        float(np.sum(layer.params["W"] ** 2)) for layer in model.layers if isinstance(layer, Dense)
+    )
+    return float(np.sqrt(total))
+
+
 class Dropout(Layer):
     """Inverted dropout: in training, zero each unit with probability ``rate`` and scale
     the kept ones by ``1 / (1 - rate)``; at inference, pass ``x`` through unchanged.

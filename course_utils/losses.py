@@ -88,6 +88,16 @@ class MeanSquaredError(Loss):
         return keras.losses.MeanSquaredError()
 
 
+def mse(pred, target) -> float:
+    """Mean squared error between two arrays of the same shape (a number, no gradient:
+    for reporting a fit; :class:`MeanSquaredError` is the training loss)."""
+    pred = np.asarray(pred, dtype=np.float64)
+    target = np.asarray(target, dtype=np.float64)
+    if pred.shape != target.shape:
+        raise ValueError(f"pred {pred.shape} and target {target.shape} must have the same shape")
+    return float(np.mean((pred - target) ** 2))
+
+
 def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
     """Fraction of rows whose largest logit is at the true label."""
     hits = np.argmax(logits, axis=1) == labels

@@ -53,8 +53,7 @@ def _centred(X, y=None):
     if y is None:
         return X - x_mean, x_mean
     y = _validate.array("y", y, ndim=1)
-    if len(y) != len(X):
-        raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")
+    _validate.same_rows("X", X, "y", y)
     return X - x_mean, x_mean, y - y.mean(), float(y.mean())
 
 

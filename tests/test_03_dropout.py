@@ -6,6 +6,7 @@ import pytest
 
 from course_utils import datasets, keras_bridge, layers, losses, optim, training
 from course_utils import dropout as D
+from course_utils import dropout_figures as DF
 from course_utils import dropout_vs_l2 as V
 from course_utils import gradient_check as gc
 from course_utils import mc_dropout as MC
@@ -452,26 +453,26 @@ def test_boundary_length_and_gap():
 
 # ------------------------------------------------------- figures and widget
 def test_network_figures():
-    fig = D.thinned_network_figure(sizes=(3, 5, 2), rate=0.5, n_draws=2)
+    fig = DF.thinned_network_figure(sizes=(3, 5, 2), rate=0.5, n_draws=2)
     assert len(fig.axes) == 3
     assert len(fig.legends) == 1 and len(fig.legends[0].get_texts()) == 4
-    masks = D.network_masks((3, 5, 4, 2), 0.5, draw=1)
+    masks = DF.network_masks((3, 5, 4, 2), 0.5, draw=1)
     assert [m.shape for m in masks] == [(5,), (4,)]
-    for m1, m2 in zip(masks, D.network_masks((3, 5, 4, 2), 0.5, draw=1), strict=True):
+    for m1, m2 in zip(masks, DF.network_masks((3, 5, 4, 2), 0.5, draw=1), strict=True):
         np.testing.assert_array_equal(m1, m2)
     with pytest.raises(ValueError, match="draw must be"):
-        D.network_masks((3, 5, 2), 0.5, draw=0)
+        DF.network_masks((3, 5, 2), 0.5, draw=0)
     with pytest.raises(ValueError, match="one per hidden layer"):
-        D.draw_network(fig.axes[0], (3, 5, 2), masks=[])
+        DF.draw_network(fig.axes[0], (3, 5, 2), masks=[])
     with pytest.raises(ValueError, match="sizes must list"):
-        D.thinned_network_figure(sizes=(3,))
+        DF.thinned_network_figure(sizes=(3,))
 
 
 def test_other_figures_draw():
-    fig = D.ablation_figure({"a": np.array([0.3, 0.1, 0.0]), "b": np.array([0.01, 0.0, 0.0])})
+    fig = DF.ablation_figure({"a": np.array([0.3, 0.1, 0.0]), "b": np.array([0.01, 0.0, 0.0])})
     assert len(fig.axes[0].lines) == 2 + 1  # two models and the zero line
     sweep = {0.0: {"loss": 0.1, "val_loss": 0.9}, 0.5: {"loss": 0.2, "val_loss": 0.5}}
-    assert len(D.sweep_figure(sweep).axes[0].lines) == 2
+    assert len(DF.sweep_figure(sweep).axes[0].lines) == 2
     grid = np.linspace(-2, 2, 11)
     samples = np.random.default_rng(0).standard_normal((30, 11))
     fig = MC.mc_dropout_figure(np.array([-1.0, 1.0]), np.array([0.0, 0.0]), grid, samples)
@@ -482,14 +483,14 @@ def test_other_figures_draw():
     fig = MC.mc_dropout_figure(grid, grid, grid, samples, n_shown=5)
     assert len(fig.axes[0].lines) == 5 + 1
     X, y, _, _ = D.make_data(n_train=20, n_val=10)
-    fig = D.boundaries_figure({"a": lambda p: p[:, 0] > 0, "b": lambda p: p[:, 1] > 0}, X, y)
+    fig = DF.boundaries_figure({"a": lambda p: p[:, 0] > 0, "b": lambda p: p[:, 1] > 0}, X, y)
     assert len(fig.axes) == 2 and len(fig.legends[0].get_texts()) == 2
     with pytest.raises(TypeError, match="non-empty dict"):
-        D.boundaries_figure({}, X, y)
+        DF.boundaries_figure({}, X, y)
     with pytest.raises(ValueError, match="samples must have shape"):
         MC.mc_dropout_figure(grid, grid, grid, samples[:, :5])
     with pytest.raises(TypeError, match="non-empty dict"):
-        D.ablation_figure([])
+        DF.ablation_figure([])
 
 
 # ------------------------------------------------------------ exercise hints
@@ -533,4 +534,4 @@ def test_exercise_hints_name_the_mistake():
 
 def test_dropout_figure_rejects_a_rate_of_one():
     with pytest.raises(ValueError, match=r"rate must be in \[0, 1\)"):
-        D.dropout_figure(1.0)
+        DF.dropout_figure(1.0)
