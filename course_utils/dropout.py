@@ -48,16 +48,6 @@ def _mode(mode) -> str:
     return _validate.choice("mode", mode, MODES)
 
 
-def _generator(rng) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy Generator, an int seed >= 0 or None, got {rng!r}")
-
-
 def draw_mask(shape, rate: float, rng=None) -> np.ndarray:
     """A 0/1 mask: each entry is 1 (kept) with probability ``1 - rate``.
 
@@ -72,7 +62,8 @@ def draw_mask(shape, rate: float, rng=None) -> np.ndarray:
         An int array of ``shape`` holding 0s and 1s.
     """
     rate = check_rate(rate)
-    return _generator(rng).binomial(1, 1.0 - rate, size=shape)
+    rng = np.random.default_rng() if rng is None else _validate.generator(rng, "rng")
+    return rng.binomial(1, 1.0 - rate, size=shape)
 
 
 def dropout_forward(x, rate: float, *, mode: str = "train", rng=None, mask=None, inverted=True):

@@ -253,7 +253,7 @@ def ablation_figure(rises, *, ax=None):
 
     if not isinstance(rises, dict) or not rises:
         raise TypeError("rises must be a non-empty dict {name: array of loss rises}")
-    fig, ax = plotting._new_axes(ax)
+    fig, ax = plotting.new_axes(ax)
     for i, (name, r) in enumerate(rises.items()):
         r = np.sort(_validate.array(name, r, ndim=1))[::-1]
         ax.plot(np.arange(1, len(r) + 1), r, label=name, **plotting.model_style(i, len(r)))
@@ -275,7 +275,7 @@ def sweep_figure(sweep, *, ax=None):
 
     if not isinstance(sweep, dict) or not sweep:
         raise TypeError("sweep must be a non-empty dict {rate: results}, as rate_sweep returns")
-    fig, ax = plotting._new_axes(ax)
+    fig, ax = plotting.new_axes(ax)
     rates = sorted(sweep)
     for key, label, style in (
         ("loss", "training", plotting.TRAIN_STYLE),

@@ -30,7 +30,7 @@ def plot_regularization_path(lams, path, relevant=None, *, ax=None, title=None):
         path: Weights ``(L, D)`` from :func:`course_utils.l1_l2.regularization_path`.
         relevant: Optional boolean mask ``(D,)`` of the truly useful weights.
     """
-    from course_utils.plotting import _new_axes, colour
+    from course_utils.plotting import colour, new_axes
 
     lams = _validate.array("lams", lams, ndim=1)
     path = _validate.array("path", path, ndim=2)
@@ -44,7 +44,7 @@ def plot_regularization_path(lams, path, relevant=None, *, ax=None, title=None):
             f"relevant must be a mask of shape ({path.shape[1]},), one entry per weight, "
             f"got shape {relevant.shape}"
         )
-    fig, ax = _new_axes(ax)
+    fig, ax = new_axes(ax)
     k = 0
     for j in range(path.shape[1]):
         if relevant[j]:

@@ -40,6 +40,36 @@ def test_softmax_cross_entropy_gradient_and_value():
     assert value == pytest.approx(-np.mean(np.log(p[np.arange(7), y])))
 
 
+def test_stacked_mean_cross_entropy_is_the_loss_value_of_each_slice():
+    # losses.mean_cross_entropy (co-adaptation's many removals at once) and the training
+    # loss are one quantity: each slice of a stack gives SoftmaxCrossEntropy's value.
+    rng = np.random.default_rng(1)
+    stack = rng.standard_normal((3, 5, 7, 4)) * 4
+    y = rng.integers(0, 4, 7)
+    values = losses.mean_cross_entropy(stack, y)
+    assert values.shape == (3, 5)
+    loss = losses.SoftmaxCrossEntropy()
+    expected = [[loss(stack[i, j], y)[0] for j in range(5)] for i in range(3)]
+    np.testing.assert_allclose(values, expected, rtol=1e-12)
+
+
+def test_mse_value_is_the_training_loss_value():
+    rng = np.random.default_rng(2)
+    pred, target = rng.standard_normal((6, 2)), rng.standard_normal((6, 2))
+    assert losses.mse(pred, target) == losses.MeanSquaredError()(pred, target)[0]
+    with pytest.raises(ValueError, match="same shape"):
+        losses.mse(pred, target[:, :1])
+
+
+def test_kernel_norm_is_the_norm_of_every_kernel_together():
+    model = L.mlp([3, 4, 2], seed=0)
+    kernels = [layer.params["W"] for layer in model.layers if isinstance(layer, L.Dense)]
+    flat = np.concatenate([k.ravel() for k in kernels])
+    assert L.kernel_norm(model) == pytest.approx(np.linalg.norm(flat), rel=1e-14)
+    with pytest.raises(TypeError, match="Sequential"):
+        L.kernel_norm(kernels[0])
+
+
 def test_mse_gradient_and_1d_target():
     rng = np.random.default_rng(0)
     out = rng.standard_normal((6, 1))
