@@ -3,6 +3,7 @@ proximal), NumPy/Keras parity, argument checks, the "Try it" figure and its widg
 
 import numpy as np
 import pytest
+from notebook_functions import notebook_functions
 
 from course_utils import gradient_check as gc
 from course_utils import (
@@ -389,3 +390,18 @@ def test_exercise_3_reports_the_test_error_of_the_chosen_lambda_only():
     result = nb02.check_3(best)
     test = l1_l2.report_test_mse(l1_l2.curve_data(nb02.SEED_3), best)
     assert result and f"Its test MSE, {test:.3f}" in result.message
+
+
+def test_the_notebooks_functions_compute_what_the_package_copies_do():
+    # Notebook 02 writes the penalties, the closed-form ridge and the soft threshold for
+    # the learner; the package's copies serve the rest of the course. Same numbers.
+    nb = notebook_functions("02_l1_l2.ipynb")
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((4, 3))
+    for name in ("l2_penalty", "l2_gradient", "l1_penalty", "l1_subgradient"):
+        np.testing.assert_allclose(nb[name](w, 0.3), getattr(l1_l2, name)(w, 0.3), rtol=1e-14)
+    X, y = rng.standard_normal((30, 5)), rng.standard_normal(30)
+    (w_nb, b_nb), (w_pkg, b_pkg) = nb["fit_ridge"](X, y, 0.2), l1_l2.fit_ridge(X, y, 0.2)
+    np.testing.assert_allclose(w_nb, w_pkg, rtol=1e-10)
+    assert b_nb == pytest.approx(b_pkg, rel=1e-10)
+    np.testing.assert_array_equal(nb["soft_threshold"](w, 0.5), regularizers.soft_threshold(w, 0.5))

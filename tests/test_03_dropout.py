@@ -3,6 +3,7 @@ NumPy/Keras parity, the experiment helpers, the figures and the widget."""
 
 import numpy as np
 import pytest
+from notebook_functions import notebook_functions
 
 from course_utils import datasets, keras_bridge, layers, losses, optim, training
 from course_utils import dropout as D
@@ -535,3 +536,28 @@ def test_exercise_hints_name_the_mistake():
 def test_dropout_figure_rejects_a_rate_of_one():
     with pytest.raises(ValueError, match=r"rate must be in \[0, 1\)"):
         DF.dropout_figure(1.0)
+
+
+# ----------------------------------------------------------- the notebook's own copies
+
+
+def test_the_notebooks_functions_compute_what_the_package_copies_do():
+    # Notebook 03 writes these for the learner; the package keeps copies that
+    # dropout_vs_l2 and the notebook's later cells reuse. Same numbers, or this fails in
+    # a second instead of at the end of a notebook run.
+    nb = notebook_functions("03_dropout.ipynb")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 2))
+    y = rng.integers(0, 2, 40)
+    model = layers.mlp([2, 12, 2], seed=3)
+    np.testing.assert_allclose(nb["unit_ablation"](model, x, y), D.unit_ablation(model, x, y))
+    np.testing.assert_allclose(
+        nb["pair_interactions"](model, x, y), D.pair_interactions(model, x, y), atol=1e-12
+    )
+    assert nb["cancellation_ratio"](model, x) == pytest.approx(D.cancellation_ratio(model, x))
+    acts = rng.standard_normal((3, 5))
+    out, mask = nb["dropout_forward"](acts, 0.4, "train", rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(out, D.dropout_forward(acts, 0.4, mode="train", mask=mask)[0])
+    np.testing.assert_array_equal(
+        nb["dropout_backward"](acts, mask, 0.4), D.dropout_backward(acts, mask, 0.4)
+    )

@@ -8,6 +8,7 @@ import sys
 import ipywidgets as widgets
 import numpy as np
 import pytest
+from notebook_functions import notebook_functions
 
 from course_utils import bias_variance as B
 from course_utils import datasets, layers, optim, plotting, training
@@ -326,3 +327,17 @@ def test_interactive_figure_displays_as_its_widget_view():
     fig = interactive_figure(lambda n: n, n=widgets.IntSlider(value=2))
     view = fig._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]
     assert view["model_id"] == fig.widget.model_id and view["version_major"] == 2
+
+
+def test_the_notebooks_functions_compute_what_the_package_copies_do():
+    # Notebook 01 writes the polynomial fit and the MSE for the learner; the package's
+    # copies serve the figures and later notebooks. Same numbers.
+    from course_utils import losses
+
+    nb = notebook_functions("01_bias_variance.ipynb")
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(-1, 1, 25), rng.standard_normal(25)
+    coef = nb["fit_poly"](x, y, 4)
+    np.testing.assert_allclose(coef, B.fit_polynomial(x, y, 4), rtol=1e-10)
+    np.testing.assert_allclose(nb["predict_poly"](coef, x), B.predict_polynomial(coef, x))
+    assert nb["mse"](x, y) == losses.mse(x, y)
