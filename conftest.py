@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-from course_utils import runner
+from course_utils import cells, runner
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
@@ -43,7 +43,7 @@ class NotebookRuns:
         run["complete"] = run["complete"] and complete
 
     def get(self, kind: str, name: str) -> list[tuple[int, str]] | None:
-        """A complete recorded run as ``runner.text_outputs`` pairs, else None."""
+        """A complete recorded run as ``cells.text_outputs`` pairs, else None."""
         run = self._runs.get(kind, {}).get(name)
         if not run or not run["complete"]:
             return None
@@ -96,7 +96,7 @@ def _nbval_cell(item):
     if nb is None or cell is None or not hasattr(item, "cell_num"):
         return None
     index = next(i for i, c in enumerate(nb.cells) if c is cell)
-    ignored = runner.markers(cell.source) & {"NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP"}
+    ignored = cells.markers(cell.source) & {"NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP"}
     return item.parent.path.name, index, bool(ignored)
 
 
@@ -115,7 +115,7 @@ def pytest_runtest_call(item):
     if where is not None:
         name, index, ignored = where
         cell = {"source": item.cell.source, "outputs": outputs}
-        text = {} if ignored else {index: runner.cell_text(cell)}
+        text = {} if ignored else {index: cells.cell_text(cell)}
         item.config.stash[RUNS].record("nbval", name, text, complete=True)
     stderr = [
         o.get("text", "")

@@ -38,17 +38,13 @@ def _gb(mb: float) -> str:
     return f"{mb / 1024:.2f} GB"
 
 
-def _peak(row: dict) -> float:
-    return max(row[k]["peak_rss_mb"] for k in ("all", "one") if row.get(k))
-
-
 def facts(report: dict) -> dict[str, str]:
     """Every quotable number of a benchmark report, as the text the documents show.
 
     Raises:
         ValueError: the report lacks a part the documents quote (notebooks, setup).
     """
-    from benchmarks.run import format_markdown
+    from benchmarks.report import format_markdown, peak_mb
 
     rows = report.get("notebooks") or []
     setup = report.get("setup") or {}
@@ -60,7 +56,7 @@ def facts(report: dict) -> dict[str, str]:
     failed = [r["name"] for r in rows if r["all"]["status"] != "ok"]
     if failed:
         raise ValueError(f"the reference report has failed notebooks: {failed}")
-    peaks = [_peak(r) for r in rows]
+    peaks = [peak_mb(r) for r in rows]
     index = next((r for r in rows if r["name"].startswith("00_")), rows[0])
     table = [
         "| notebook | run time, 2 cores | 1 core (as on Binder) | peak memory |",
@@ -68,7 +64,7 @@ def facts(report: dict) -> dict[str, str]:
     ]
     for r in rows:
         one = f"{r['one']['seconds']:.0f} s" if r.get("one") else "-"
-        table.append(f"| {r['name']} | {r['all']['seconds']:.0f} s | {one} | {_peak(r):.0f} MB |")
+        table.append(f"| {r['name']} | {r['all']['seconds']:.0f} s | {one} | {peak_mb(r):.0f} MB |")
     t = report["totals"]
     one_total = f"{t['seconds_one_core']:.0f} s" if t.get("seconds_one_core") else "-"
     table.append(

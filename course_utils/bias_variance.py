@@ -9,6 +9,7 @@ import numpy as np
 
 from course_utils import _validate
 from course_utils.datasets import make_regression_1d, true_function_1d
+from course_utils.losses import mse
 
 MAX_DEGREE = 20
 
@@ -34,14 +35,6 @@ def predict_polynomial(coef, x) -> np.ndarray:
     """Evaluate a polynomial with coefficients ``coef`` (lowest power first) at ``x``."""
     coef = _validate.array("coef", coef, ndim=1)
     return design_matrix(x, len(coef) - 1) @ coef
-
-
-def mse(pred, target) -> float:
-    """Mean squared error between two arrays of the same shape."""
-    pred, target = np.asarray(pred, dtype=np.float64), np.asarray(target, dtype=np.float64)
-    if pred.shape != target.shape:
-        raise ValueError(f"pred {pred.shape} and target {target.shape} must have the same shape")
-    return float(np.mean((pred - target) ** 2))
 
 
 def errors_by_degree(x_train, y_train, x_val, y_val, degrees) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +81,7 @@ def bias_variance(
     n_train = _validate.integer("n_train", n_train, low=degree + 1)
     n_sets = _validate.integer("n_sets", n_sets, low=2)
     noise = _validate.number("noise", noise, low=0)
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     x_train = np.linspace(-1, 1, n_train)
     f_train = true_function_1d(x_train)
     x_test = np.linspace(-1, 1, _validate.integer("n_test", n_test, low=1))
@@ -169,7 +162,7 @@ def learning_curve(
     degree = _validate.integer("degree", degree, low=0, high=MAX_DEGREE)
     sizes = [_validate.integer("size", n, low=degree + 1) for n in sizes]
     repeats = _validate.integer("repeats", repeats, low=1)
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     x_val, y_val = make_regression_1d(n_val, noise, rng)
     A_val = design_matrix(x_val, degree)  # the same for every draw: build it once
     train, val = np.zeros((repeats, len(sizes))), np.zeros((repeats, len(sizes)))
@@ -194,7 +187,7 @@ def polynomial_fit_errors(
 
 def _try_it_data(n_train: int, noise: float, seed: int):
     n_train = _validate.integer("n_train", n_train, low=2)
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     x, y = make_regression_1d(n_train, noise, rng)
     x_val, y_val = make_regression_1d(100, noise, rng)
     return x, y, x_val, y_val

@@ -91,9 +91,8 @@ def exercise(
                 )
             except Wrong as exc:
                 return Result(id, WRONG, f"Hint: {exc}")
-            except (
-                Exception
-            ) as exc:  # a learner's bug: say what happened, do not crash the notebook
+            # a learner's bug: say what happened, do not crash the notebook
+            except Exception as exc:
                 return Result(id, WRONG, f"your answer raised {type(exc).__name__}: {exc}")
             return Result(id, RIGHT, message or "well done.")
 

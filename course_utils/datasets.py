@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from course_utils import _validate
+
 # A regular (or editable) install keeps package files on disk, so the resource is a path.
 DIGITS_RESOURCE = resources.files("course_utils").joinpath("data", "digits.npz")
 DIGITS_PATH = Path(str(DIGITS_RESOURCE))
@@ -32,32 +34,6 @@ _RESTORE_HINT = (
 
 class DataFileError(RuntimeError):
     """A shipped data file is missing, corrupt or of the wrong shape."""
-
-
-def _rng(seed: int | np.random.Generator) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int or a numpy Generator, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
-    return np.random.default_rng(int(seed))
-
-
-def _positive_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _non_negative(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return float(value)
 
 
 def sha256_of(path: str | Path) -> str:
@@ -133,10 +109,10 @@ def make_regression_1d(n: int = 30, noise: float = 0.3, seed=0, *, x_range=(-1.0
     Returns:
         ``(x, y)``, both of shape ``(n,)``, sorted by ``x``.
     """
-    n = _positive_int("n", n)
-    noise = _non_negative("noise", noise)
+    n = _validate.integer("n", n, low=1)
+    noise = _validate.number("noise", noise, low=0)
     low, high = _check_range(x_range)
-    rng = _rng(seed)
+    rng = _validate.generator(seed)
     x = np.sort(rng.uniform(low, high, size=n))
     y = true_function_1d(x) + noise * rng.standard_normal(n)
     return x, y
@@ -163,9 +139,9 @@ def make_classification_2d(n: int = 200, noise: float = 0.25, seed=0):
     Returns:
         ``(X, y)``: X ``(n, 2)`` float64, y ``(n,)`` int64 in {0, 1}, shuffled.
     """
-    n = _positive_int("n", n, minimum=2)
-    noise = _non_negative("noise", noise)
-    rng = _rng(seed)
+    n = _validate.integer("n", n, low=2)
+    noise = _validate.number("noise", noise, low=0)
+    rng = _validate.generator(seed)
     n1 = n // 2
     n0 = n - n1
     t0 = rng.uniform(0, np.pi, n0)
@@ -202,16 +178,16 @@ def make_sparse_linear(
         ``(X, y, coef)``: X ``(n_samples, n_features)``, y ``(n_samples,)`` and the
         true coefficients ``coef`` ``(n_features,)``.
     """
-    n_samples = _positive_int("n_samples", n_samples)
-    n_features = _positive_int("n_features", n_features)
+    n_samples = _validate.integer("n_samples", n_samples, low=1)
+    n_features = _validate.integer("n_features", n_features, low=1)
     if isinstance(n_informative, bool) or not isinstance(n_informative, (int, np.integer)):
         raise TypeError(f"n_informative must be an int, got {type(n_informative).__name__}")
     if not 0 <= n_informative <= n_features:
         raise ValueError(
             f"n_informative must be in [0, n_features={n_features}], got {n_informative}"
         )
-    noise = _non_negative("noise", noise)
-    rng = _rng(seed)
+    noise = _validate.number("noise", noise, low=0)
+    rng = _validate.generator(seed)
     coef = np.zeros(n_features)
     coef[:n_informative] = rng.uniform(1, 3, n_informative) * rng.choice([-1, 1], n_informative)
     X = rng.standard_normal((n_samples, n_features))
@@ -244,7 +220,7 @@ def train_val_test_split(*arrays, val: float = 0.2, test: float = 0.2, seed=0):
             raise ValueError(f"{name} must be in [0, 1), got {frac}")
     if val + test >= 1:
         raise ValueError(f"val + test must be < 1 to leave training data, got {val + test}")
-    rng = _rng(seed)
+    rng = _validate.generator(seed)
     order = rng.permutation(n)
     n_val, n_test = round(n * val), round(n * test)
     parts = (order[n_val + n_test :], order[:n_val], order[n_val : n_val + n_test])
@@ -264,14 +240,14 @@ def polynomial_features(x: np.ndarray, degree: int) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 1:
         raise ValueError(f"x must be 1-D of shape (n,), got shape {x.shape}")
-    degree = _positive_int("degree", degree, minimum=0)
+    degree = _validate.integer("degree", degree, low=0)
     return x[:, None] ** np.arange(1, degree + 1)
 
 
 def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
     """One-hot encode integer labels ``y`` ``(n,)`` into ``(n, n_classes)`` floats."""
     y = np.asarray(y)
-    n_classes = _positive_int("n_classes", n_classes)
+    n_classes = _validate.integer("n_classes", n_classes, low=1)
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"y must be a 1-D array of integer labels, got {y.dtype} {y.shape}")
     if y.size and (y.min() < 0 or y.max() >= n_classes):

@@ -8,15 +8,9 @@ import random
 
 import numpy as np
 
+from course_utils import _validate
+
 DEFAULT_SEED = 42
-
-
-def _check_seed(seed: int) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
-    return int(seed)
 
 
 def configure_tensorflow_threads() -> int | None:
@@ -72,7 +66,7 @@ def setup_notebook(seed: int = DEFAULT_SEED, *, tensorflow: bool = True, quiet: 
     Returns:
         A ``numpy.random.Generator`` seeded with ``seed``, for the notebook's own draws.
     """
-    seed = _check_seed(seed)
+    seed = _validate.seed(seed, high=2**32 - 1)  # np.random.seed takes no more
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - also seed legacy calls learners may make
     from course_utils import plotting

@@ -10,8 +10,8 @@ Keras's ``keras.regularizers.L2(l2)`` (and :class:`course_utils.regularizers.L2`
 see :func:`keras_l2_argument`.
 
 The fits are linear models ``X @ w + b`` with the mean squared error as data loss. The
-bias ``b`` is never penalized. All functions are pure: same arguments, same numbers,
-same figure.
+bias ``b`` is never penalized. All functions are pure: same arguments, same numbers.
+The notebook's figures are in :mod:`course_utils.l1_l2_figures`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate, datasets, layers, optim, training
-from course_utils import regularizers as _regularizers
+from course_utils import _validate, datasets
+from course_utils.losses import mse
 from course_utils.regularizers import soft_threshold
 
 PENALTIES = ("l1", "l2")
@@ -36,43 +36,6 @@ CURVE_NOISE = 0.3
 #: ``lam >= 1e-4`` on the curve's strongly correlated powers of x (smaller lambdas need
 #: far more).
 FIGURE_L1_STEPS = 10_000
-
-__all__ = [
-    "CURVE_NOISE",
-    "CURVE_SEED",
-    "DEGREE",
-    "FIGURE_L1_STEPS",
-    "L1_METHODS",
-    "PENALTIES",
-    "CurveData",
-    "KernelNormHistory",
-    "curve_data",
-    "fit_l1",
-    "fit_penalized",
-    "fit_ridge",
-    "keras_l2_argument",
-    "kernel_norm",
-    "l1_penalty",
-    "l1_subgradient",
-    "l2_gradient",
-    "l2_penalty",
-    "lambda_choice_over_draws",
-    "lambda_sweep",
-    "mse",
-    "penalty",
-    "penalty_figure",
-    "penalty_gradient",
-    "plot_mse_curves",
-    "plot_regularization_path",
-    "plot_weight_bars",
-    "predict_linear",
-    "regularization_path",
-    "report_test_mse",
-    "soft_threshold",
-    "sparsity_over_draws",
-    "threshold_on_validation",
-    "train_curve_model",
-]
 
 
 # --- penalties ----------------------------------------------------------------------
@@ -141,16 +104,6 @@ def keras_l2_argument(lam: float) -> float:
 # --- linear fits ----------------------------------------------------------------------
 
 
-def _xy(X, y) -> tuple[np.ndarray, np.ndarray]:
-    X = _validate.array("X", X, ndim=2)
-    y = _validate.array("y", y, ndim=1)
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")
-    if len(X) == 0:
-        raise ValueError("X and y must have at least one row")
-    return X, y
-
-
 def predict_linear(X, w, b: float = 0.0) -> np.ndarray:
     """``X @ w + b``. Shapes: ``X: (N, D)``, ``w: (D,)``, result ``(N,)``."""
     X = _validate.array("X", X, ndim=2)
@@ -158,15 +111,6 @@ def predict_linear(X, w, b: float = 0.0) -> np.ndarray:
     if X.shape[1] != len(w):
         raise ValueError(f"X has {X.shape[1]} columns but w has {len(w)} entries")
     return X @ w + _validate.number("b", b)
-
-
-def mse(pred, target) -> float:
-    """Mean squared error between two arrays of the same shape."""
-    pred = np.asarray(pred, dtype=np.float64)
-    target = np.asarray(target, dtype=np.float64)
-    if pred.shape != target.shape:
-        raise ValueError(f"pred {pred.shape} and target {target.shape} must have the same shape")
-    return float(np.mean((pred - target) ** 2))
 
 
 def fit_ridge(X, y, lam: float) -> tuple[np.ndarray, float]:
@@ -185,7 +129,7 @@ def fit_ridge(X, y, lam: float) -> tuple[np.ndarray, float]:
     Returns:
         ``(w, b)``: weights ``(D,)`` and the bias (a float).
     """
-    X, y = _xy(X, y)
+    X, y = _validate.xy(X, y)
     lam = _lam(lam)
     x_mean, y_mean = X.mean(axis=0), y.mean()
     Xc, yc = X - x_mean, y - y_mean
@@ -241,7 +185,7 @@ def fit_l1(
     Returns:
         ``(w, b)``, or ``(w, b, path)`` with ``path: (steps, D)`` when ``return_path``.
     """
-    X, y = _xy(X, y)
+    X, y = _validate.xy(X, y)
     lam = _lam(lam)
     _validate.choice("method", method, L1_METHODS)
     steps = _validate.integer("steps", steps, low=1)
@@ -301,7 +245,7 @@ def regularization_path(X, y, lams, penalty: str = "l1", *, steps: int = 100) ->
     L2 uses the closed form. L1 uses accelerated proximal steps, each fit warm-started
     from the previous lambda's weights, so sort ``lams`` (either order works).
     """
-    X, y = _xy(X, y)
+    X, y = _validate.xy(X, y)
     _validate.choice("penalty", penalty, PENALTIES)
     lams = _validate.array("lams", lams, ndim=1)
     if len(lams) == 0:
@@ -494,7 +438,7 @@ def threshold_on_validation(w, b: float, X_val, y_val, thresholds) -> dict:
     """
     w = _validate.array("w", w, ndim=1)
     b = _validate.number("b", b)
-    X_val, y_val = _xy(X_val, y_val)
+    X_val, y_val = _validate.xy(X_val, y_val)
     if len(y_val) < 2:
         raise ValueError("y_val needs at least 2 points for a standard error")
     thresholds = _validate.array("thresholds", thresholds, ndim=1)
@@ -516,285 +460,3 @@ def threshold_on_validation(w, b: float, X_val, y_val, thresholds) -> dict:
         "best": best,
         "se": se,
     }
-
-
-# --- the NumPy network on the curve ---------------------------------------------------
-
-
-def kernel_norm(model: layers.Sequential) -> float:
-    """Frobenius norm of all Dense kernels together: ``sqrt(sum of every W**2)``."""
-    if not isinstance(model, layers.Sequential):
-        raise TypeError(f"model must be a course_utils Sequential, got {type(model).__name__}")
-    total = sum(
-        float(np.sum(layer.params["W"] ** 2))
-        for layer in model.layers
-        if isinstance(layer, layers.Dense)
-    )
-    return float(np.sqrt(total))
-
-
-class KernelNormHistory(training.Callback):
-    """Records, after every epoch, the kernel norm and the MSE without the penalty.
-
-    Args:
-        x, y: Training inputs ``(N, D)`` and targets ``(N,)``.
-        x_val, y_val: Optional validation inputs and targets.
-
-    Attributes:
-        norms: :func:`kernel_norm` before training (entry 0), then after every epoch
-            (entry ``e`` after epoch ``e``), so ``epochs + 1`` values.
-        history: ``{'mse': [...], 'val_mse': [...]}`` (the data loss only, no penalty),
-            ready for :func:`course_utils.plotting.plot_learning_curves` with
-            ``metric='mse'``.
-    """
-
-    def __init__(self, x, y, x_val=None, y_val=None):
-        self.x, self.y = _xy(x, y)
-        self.x_val = self.y_val = None
-        if x_val is not None or y_val is not None:
-            self.x_val, self.y_val = _xy(x_val, y_val)
-        self.norms: list[float] = []
-        self.history: dict[str, list[float]] = {}
-
-    def on_train_begin(self, logs=None):
-        self.norms = [kernel_norm(self.model)]
-        self.history = {"mse": []}
-        if self.x_val is not None:
-            self.history["val_mse"] = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.norms.append(kernel_norm(self.model))
-        self.history["mse"].append(mse(self.model.predict(self.x)[:, 0], self.y))
-        if self.x_val is not None:
-            self.history["val_mse"].append(mse(self.model.predict(self.x_val)[:, 0], self.y_val))
-
-
-def train_curve_model(
-    data: CurveData,
-    lam: float,
-    *,
-    penalty: str = "l2",
-    epochs: int = 1500,
-    learning_rate: float = 0.05,
-    seed: int = 0,
-):
-    """Train the curve's network (one Dense layer on the polynomial features) with Adam.
-
-    The penalty is the textbook one: L2 as ``regularizers.L2(lam / 2)``, L1 as
-    ``regularizers.L1(lam)``, on the kernel only. Full-batch steps, one per epoch.
-
-    Returns:
-        ``(model, recorder)``: the trained model and its :class:`KernelNormHistory`.
-    """
-    if not isinstance(data, CurveData):
-        raise TypeError(f"data must be a CurveData (see curve_data), got {type(data).__name__}")
-    lam = _lam(lam)
-    _validate.choice("penalty", penalty, PENALTIES)
-    if lam == 0:
-        reg = None
-    elif penalty == "l2":
-        reg = _regularizers.L2(keras_l2_argument(lam))
-    else:
-        reg = _regularizers.L1(lam)
-    model = layers.mlp([data.degree, 1], kernel_regularizer=reg, seed=seed)
-    recorder = KernelNormHistory(data.X, data.y, data.X_val, data.y_val)
-    training.fit(
-        model,
-        data.X,
-        data.y,
-        loss="mse",
-        optimizer=optim.Adam(learning_rate),
-        epochs=epochs,
-        callbacks=[recorder],
-        seed=seed,
-    )
-    return model, recorder
-
-
-# --- figures --------------------------------------------------------------------------
-
-
-def plot_regularization_path(lams, path, relevant=None, *, ax=None, title=None):
-    """Each weight against lambda (log x axis); relevant weights in colour, others grey.
-
-    Args:
-        lams: Lambdas ``(L,)``, all > 0.
-        path: Weights ``(L, D)`` from :func:`regularization_path`.
-        relevant: Optional boolean mask ``(D,)`` of the truly useful weights.
-    """
-    from course_utils.plotting import _new_axes, colour
-
-    lams = _validate.array("lams", lams, ndim=1)
-    path = _validate.array("path", path, ndim=2)
-    if len(path) != len(lams):
-        raise ValueError(f"path has {len(path)} rows but there are {len(lams)} lambdas")
-    if np.any(lams <= 0):
-        raise ValueError("lams must all be > 0 for a log axis")
-    relevant = np.zeros(path.shape[1], bool) if relevant is None else np.asarray(relevant, bool)
-    if relevant.shape != (path.shape[1],):
-        raise ValueError(
-            f"relevant must be a mask of shape ({path.shape[1]},), one entry per weight, "
-            f"got shape {relevant.shape}"
-        )
-    fig, ax = _new_axes(ax)
-    k = 0
-    for j in range(path.shape[1]):
-        if relevant[j]:
-            ax.plot(lams, path[:, j], color=colour(k), linewidth=2)
-            k += 1
-        else:
-            ax.plot(lams, path[:, j], color="0.6", linewidth=0.8)
-    ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_xscale("log")
-    ax.set_xlabel("lambda")
-    ax.set_ylabel("weight")
-    if title:
-        ax.set_title(title)
-    return fig
-
-
-def _draw_weight_bars(ax, w, relevant, labels=None, *, colour_of_relevant=None):
-    """Bars of the weights ``w`` on ``ax``; exact zeros marked by an open circle on 0."""
-    from course_utils.plotting import colour
-
-    idx = np.arange(len(w))
-    colours = [(colour_of_relevant or colour(0)) if relevant[j] else "0.55" for j in range(len(w))]
-    ax.bar(idx, w, width=0.75, color=colours)
-    zero = w == 0
-    if np.any(zero):
-        ax.plot(idx[zero], w[zero], "o", mfc="none", mec="black", ms=5, label="exactly 0")
-    ax.axhline(0, color="black", linewidth=0.6)
-    if labels is not None:
-        ax.set_xticks(idx, labels, fontsize=8)
-    return int(np.sum(zero))
-
-
-def plot_weight_bars(weights: dict, relevant=None, *, title=None):
-    """One panel per weight vector: a bar per weight, exact zeros marked with a circle.
-
-    Args:
-        weights: ``{name: w}`` with ``w`` of shape ``(D,)``, all the same ``D``.
-        relevant: Optional boolean mask ``(D,)``: these bars are coloured, the others grey.
-        title: Optional title over all panels.
-
-    Returns:
-        A matplotlib Figure; each panel's title says how many weights are exactly 0.
-    """
-    import matplotlib.pyplot as plt
-
-    from course_utils.plotting import colour
-
-    if not isinstance(weights, dict) or not weights:
-        raise TypeError("weights must be a non-empty dict {name: array}")
-    arrays = {name: _validate.array(name, w, ndim=1) for name, w in weights.items()}
-    sizes = {w.size for w in arrays.values()}
-    if len(sizes) != 1:
-        raise ValueError(f"every weight vector must have the same length, got {sorted(sizes)}")
-    d = sizes.pop()
-    relevant = np.zeros(d, bool) if relevant is None else np.asarray(relevant, bool)
-    if relevant.shape != (d,):
-        raise ValueError(
-            f"relevant must be a mask of shape ({d},), one entry per weight, "
-            f"got shape {relevant.shape}"
-        )
-    n = len(arrays)
-    fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.4), sharey=True, squeeze=False)
-    plt.close(fig)
-    for i, (ax, (name, w)) in enumerate(zip(axes[0], arrays.items(), strict=True)):
-        zeros = _draw_weight_bars(ax, w, relevant, colour_of_relevant=colour(i))
-        ax.set_title(f"{name}: {zeros} of {d} exactly 0", fontsize=9)
-        ax.set_xlabel("feature")
-    axes[0, 0].set_ylabel("weight")
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
-
-
-def plot_mse_curves(histories: dict, *, noise: float | None = CURVE_NOISE, title=None):
-    """Training (solid) and validation (dashed) MSE per epoch, log scale, legend outside.
-
-    Args:
-        histories: ``{name: KernelNormHistory}`` (anything with ``mse``/``val_mse``).
-        noise: Label noise of the data; a grey line marks the noise floor ``noise**2``.
-            None draws no line.
-        title: Optional title.
-
-    Returns:
-        A matplotlib Figure.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import NullFormatter
-
-    from course_utils.plotting import plot_learning_curves
-
-    fig, ax = plt.subplots(figsize=(9.5, 4.0))
-    plt.close(fig)
-    plot_learning_curves(histories, metric="mse", ax=ax, log_y=True, title=title)
-    if noise is not None:
-        noise = _validate.number("noise", noise, low=0, low_open=True)
-        ax.axhline(noise**2, color="0.5", linewidth=1, linestyle=":", label="noise floor")
-    ax.set_ylabel("MSE (no penalty)")
-    lo, hi = ax.get_ylim()
-    ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if lo <= t <= hi]
-    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
-    ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return fig
-
-
-def penalty_figure(lam: float = 1e-2, penalty: str = "l2", *, seed: int = CURVE_SEED):
-    """The "Try it" figure: the curve fitted with an L1 or L2 penalty, and its weights.
-
-    Left: the training points, the true curve and the fit. Right: one bar per power of
-    x (the weight of ``x**k``), exact zeros marked with a circle. The fit is
-    :func:`fit_penalized` on :func:`curve_data` (degree :data:`DEGREE`; L1 takes
-    :data:`FIGURE_L1_STEPS` accelerated steps, which converge for ``lam >= 1e-4``), so a
-    redraw takes a fraction of a second.
-
-    Args:
-        lam: Strength lambda, >= 0.
-        penalty: 'l1' or 'l2'.
-        seed: Seed of the data.
-
-    Returns:
-        A matplotlib Figure.
-    """
-    import matplotlib.pyplot as plt
-
-    from course_utils.plotting import colour, plot_fit_1d
-
-    lam = _lam(lam)
-    _validate.choice("penalty", penalty, PENALTIES)
-    data = curve_data(seed)
-    w, b = fit_penalized(data.X, data.y, lam, penalty, steps=FIGURE_L1_STEPS)
-    grid = np.linspace(-1, 1, 300)
-    y_grid = predict_linear(datasets.polynomial_features(grid, data.degree), w, b)
-    train = mse(predict_linear(data.X, w, b), data.y)
-    val = mse(predict_linear(data.X_val, w, b), data.y_val)
-    fig, (ax_fit, ax_w) = plt.subplots(1, 2, figsize=(10, 3.8), layout="tight")
-    plt.close(fig)
-    name = penalty.upper()
-    plot_fit_1d(
-        data.x,
-        data.y,
-        {f"{name}, lambda={lam:.2g}": (grid, y_grid)},
-        truth=(grid, datasets.true_function_1d(grid)),
-        ax=ax_fit,
-        title=f"train MSE {train:.3f}, validation MSE {val:.3f}",
-    )
-    powers = [f"$x^{{{k}}}$" for k in range(1, data.degree + 1)]
-    zeros = _draw_weight_bars(
-        ax_w,
-        w,
-        np.ones(data.degree, bool),
-        powers,
-        colour_of_relevant=colour(0 if penalty == "l2" else 1),
-    )
-    ax_w.set_xlabel("weight of each power of x")
-    ax_w.set_ylabel("weight")
-    ax_w.set_title(
-        f"{data.degree} weights: {zeros} exactly 0, L2 norm {np.linalg.norm(w):.3g}, "
-        f"largest |w| {np.max(np.abs(w)):.3g}",
-        fontsize=9,
-    )
-    return fig

@@ -55,7 +55,7 @@ class Dense(Layer):
         self.in_features = _validate.integer("in_features", in_features, low=1)
         self.units = _validate.integer("units", units, low=1)
         self.kernel_regularizer = _regularizers.get(kernel_regularizer)
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        rng = _validate.generator(seed)
         limit = np.sqrt(6.0 / (self.in_features + self.units))
         self.params["W"] = rng.uniform(-limit, limit, (self.in_features, self.units))
         self.params["b"] = np.zeros(self.units)
@@ -225,7 +225,7 @@ def mlp(
         0.0 if r is None else _validate.number("dropout rate", r, low=0, high=1, high_open=True)
         for r in rates
     ]
-    rng = np.random.default_rng(seed)
+    rng = _validate.generator(seed)
     denses = [
         Dense(d_in, d_out, kernel_regularizer=regs[i], seed=rng)
         for i, (d_in, d_out) in enumerate(itertools.pairwise(sizes))
@@ -239,6 +239,16 @@ def mlp(
                 # seeded after every weight is drawn, so the weights never depend on dropout
                 layers.append(Dropout(rates[i], seed=int(rng.integers(2**32))))
     return Sequential(layers)
+
+
+def kernel_norm(model: Sequential) -> float:
+    """Frobenius norm of all Dense kernels together: ``sqrt(sum of every W**2)``."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a course_utils Sequential, got {type(model).__name__}")
+    total = sum(
+        float(np.sum(layer.params["W"] ** 2)) for layer in model.layers if isinstance(layer, Dense)
+    )
+    return float(np.sqrt(total))
 
 
 class Dropout(Layer):
@@ -262,7 +272,8 @@ class Dropout(Layer):
     def __init__(self, rate: float, seed=None):
         super().__init__()
         self.rate = _validate.number("rate", rate, low=0, high=1, high_open=True)
-        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        # None: fresh entropy (the package's seed rule takes no None, see _validate)
+        self.rng = np.random.default_rng() if seed is None else _validate.generator(seed)
         self.fixed_mask: np.ndarray | None = None
         self.mask: np.ndarray | None = None
 

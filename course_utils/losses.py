@@ -3,6 +3,8 @@ model's output, with the same meaning as the Keras loss named in its docstring."
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -86,6 +88,29 @@ class MeanSquaredError(Loss):
         import keras
 
         return keras.losses.MeanSquaredError()
+
+
+def mean_cross_entropy(logits, labels) -> np.ndarray:
+    """Mean cross-entropy over the rows N of ``logits (..., N, C)``: shape ``(...)``.
+
+    The value of :class:`SoftmaxCrossEntropy` (no gradient) for a whole stack of logits
+    at once, e.g. one set per removed unit. Written column by column: NumPy reduces
+    slowly over a last axis of 2 or 3 entries. ``labels``: ``(N,)`` ints in [0, C).
+    """
+    columns = [logits[..., k] for k in range(logits.shape[-1])]
+    log_norm = functools.reduce(np.logaddexp, columns)  # log sum_k exp(logit_k)
+    true_logit = logits[..., np.arange(logits.shape[-2]), labels]
+    return (log_norm - true_logit).mean(axis=-1)
+
+
+def mse(pred, target) -> float:
+    """Mean squared error between two arrays of the same shape (a number, no gradient:
+    for reporting a fit; :class:`MeanSquaredError` is the training loss)."""
+    pred = np.asarray(pred, dtype=np.float64)
+    target = np.asarray(target, dtype=np.float64)
+    if pred.shape != target.shape:
+        raise ValueError(f"pred {pred.shape} and target {target.shape} must have the same shape")
+    return float(np.mean((pred - target) ** 2))
 
 
 def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:

@@ -12,7 +12,7 @@ import numpy as np
 from course_utils import _validate, optim, training
 from course_utils import layers as L
 from course_utils.coadaptation import hidden_activations
-from course_utils.dropout import _generator, _rate
+from course_utils.dropout import check_rate
 
 
 def mc_dropout_predict(model, x, n_samples: int = 100, *, seed=0) -> np.ndarray:
@@ -38,7 +38,7 @@ def mc_dropout_predict(model, x, n_samples: int = 100, *, seed=0) -> np.ndarray:
     n_samples = _validate.integer("n_samples", n_samples, low=2)
     x = _validate.array("x", x, ndim=2)
     saved = [(la.rng, la.fixed_mask) for la in drops]
-    rng = _generator(seed)
+    rng = _validate.generator(seed)
     try:
         for la in drops:
             la.rng, la.fixed_mask = np.random.default_rng(rng.integers(2**32)), None
@@ -67,7 +67,7 @@ def train_regressor(x, y, *, rate: float = 0.2, epochs: int = 300, seed=0):
     y = _validate.array("y", y, ndim=1)
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
-    model = L.mlp([1, 128, 1], dropout=_rate(rate), seed=seed)
+    model = L.mlp([1, 128, 1], dropout=check_rate(rate), seed=seed)
     training.fit(
         model, x[:, None], y, loss="mse", optimizer=optim.Adam(0.02), epochs=epochs, seed=seed
     )
@@ -119,7 +119,7 @@ def mc_dropout_figure(x_train, y_train, grid, samples, *, n_shown: int = 20, ax=
     if samples.shape[1] != len(grid):
         raise ValueError(f"samples must have shape (S, {len(grid)}), got {samples.shape}")
     n_shown = _validate.integer("n_shown", n_shown, low=0, high=len(samples))
-    fig, ax = plotting._new_axes(ax)
+    fig, ax = plotting.new_axes(ax)
     mean, std = samples.mean(axis=0), samples.std(axis=0)
     x_train = np.asarray(x_train, dtype=np.float64)
     ax.axvspan(x_train.min(), x_train.max(), color="0.93", zorder=0, label="training range")

@@ -80,7 +80,9 @@ def _retina_inline_figures() -> bool:
     return True
 
 
-def _new_axes(ax=None, figsize=None):
+def new_axes(ax=None, figsize=None):
+    """``(figure, axes)``: ``ax`` and its figure when given, else a new figure of
+    ``figsize`` that pyplot does not keep (the caller returns or shows it once)."""
     import matplotlib.pyplot as plt
 
     if ax is not None:
@@ -88,6 +90,9 @@ def _new_axes(ax=None, figsize=None):
     fig, ax = plt.subplots(figsize=figsize)
     plt.close(fig)  # the caller displays it; avoid a second copy from pyplot's state
     return fig, ax
+
+
+_new_axes = new_axes  # the old private name, for modules not yet moved to new_axes
 
 
 def colour(i: int) -> tuple:
@@ -127,7 +132,7 @@ def plot_learning_curves(
     """
     if not isinstance(histories, Mapping) or not histories:
         raise TypeError("histories must be a non-empty dict {name: history}")
-    fig, ax = _new_axes(ax)
+    fig, ax = new_axes(ax)
     for i, (name, h) in enumerate(histories.items()):
         record = getattr(h, "history", h)
         if metric not in record:
@@ -177,7 +182,7 @@ def plot_fit_1d(
         ylim: y limits, so wild over-fitted curves do not squash the picture.
         legend_loc: Where the legend goes (a matplotlib ``loc``).
     """
-    fig, ax = _new_axes(ax)
+    fig, ax = new_axes(ax)
     if truth is not None:
         ax.plot(*truth, color="0.6", linewidth=2, label="true function")
     for i, (name, (xg, yg)) in enumerate(curves.items()):
@@ -208,7 +213,7 @@ def plot_decision_boundary(
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have shape (N, 2), got {X.shape}")
-    fig, ax = _new_axes(ax, figsize=(4.5, 4.0))
+    fig, ax = new_axes(ax, figsize=(4.5, 4.0))
     lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
     gx, gy = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)

@@ -37,11 +37,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from course_utils import runner
+from course_utils.cells import WIDGET_VIEW
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
 DEFAULT_OUT = ROOT / "build" / "html"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 

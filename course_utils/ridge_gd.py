@@ -30,7 +30,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from course_utils import _validate
-from course_utils.l1_l2 import _lam, fit_ridge, mse, predict_linear
+from course_utils.l1_l2 import fit_ridge, predict_linear
+from course_utils.losses import mse
 
 __all__ = [
     "closest_ridge",
@@ -53,8 +54,7 @@ def _centred(X, y=None):
     if y is None:
         return X - x_mean, x_mean
     y = _validate.array("y", y, ndim=1)
-    if len(y) != len(X):
-        raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")
+    _validate.same_rows("X", X, "y", y)
     return X - x_mean, x_mean, y - y.mean(), float(y.mean())
 
 
@@ -65,7 +65,7 @@ def hessian_eigenvalues(X, lam: float = 0.0) -> np.ndarray:
         X: Inputs ``(N, D)`` (centred here).
         lam: Strength lambda of the textbook L2 penalty, >= 0.
     """
-    lam = _lam(lam)
+    lam = _validate.number("lam", lam, low=0)
     Xc, _ = _centred(X)
     return np.linalg.eigvalsh(2.0 / len(Xc) * Xc.T @ Xc) + lam
 
@@ -76,7 +76,7 @@ def condition_number(X, lam: float = 0.0) -> float:
     It equals the Hessian's ``(s_max + lam) / (s_min + lam)``: a large number means a
     long, narrow valley, where gradient descent crawls along the flat direction.
     """
-    lam = _lam(lam)
+    lam = _validate.number("lam", lam, low=0)
     Xc, _ = _centred(X)
     n, d = Xc.shape
     return float(np.linalg.cond(Xc.T @ Xc + n * lam / 2.0 * np.eye(d)))
@@ -118,7 +118,7 @@ def gradient_descent(
         ``(W, b)``: the weights ``(len(at), D)`` and biases ``(len(at),)`` after each
         step count in ``at``.
     """
-    lam = _lam(lam)
+    lam = _validate.number("lam", lam, low=0)
     Xc, x_mean, yc, y_mean = _centred(X, y)
     at = [_validate.integer("each step count in at", t, low=0) for t in at]
     if not at or np.any(np.diff(at) <= 0):
@@ -149,7 +149,7 @@ def steps_to_converge(
 
     ``w*`` is the ridge minimiser for ``lam``. None means: not reached in ``max_steps``.
     """
-    lam = _lam(lam)
+    lam = _validate.number("lam", lam, low=0)
     tol = _validate.number("tol", tol, low=0, low_open=True, high=1, high_open=True)
     max_steps = _validate.integer("max_steps", max_steps, low=1)
     Xc, _, yc, _ = _centred(X, y)
@@ -220,7 +220,7 @@ def filter_factors(s, *, lam: float | None = None, eta: float | None = None, t=N
     if (lam is None) == (eta is None and t is None):
         raise ValueError("give either lam (ridge) or both eta and t (gradient descent)")
     if lam is not None:
-        lam = _lam(lam)
+        lam = _validate.number("lam", lam, low=0)
         return s / (s + lam)
     if eta is None or t is None:
         raise ValueError("gradient descent needs both eta and t")

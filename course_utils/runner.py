@@ -1,10 +1,12 @@
 """Run a notebook in a fresh kernel of this Python: the one runner of the course's tools.
 
 ``make html`` (:mod:`course_utils.render`), the benchmarks (``benchmarks/run.py``) and
-the repeatability test all execute notebooks through :func:`run`; nbval and the browser
+the repeatability test all execute notebooks through :func:`run` (what a run printed, and
+how two runs compare, is read by :mod:`course_utils.cells`); nbval and the browser
 tests take their cell time limit from :func:`cell_timeout`. So there is one answer to
 each question: which kernel (this very Python, optionally pinned to some cores), which
-environment (TensorFlow's log lines off), which nbval comment markers are honoured, how
+environment (TensorFlow's log lines off), which nbval comment markers are honoured (the rule is
+:func:`course_utils.cells.markers`), how
 long a cell may run, and how a failure is named.
 
 A failure always names the notebook, the code cell (numbered from 1, in the order the
@@ -20,13 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import difflib
 import os
-import re
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from course_utils.cells import cell_label, failing_line, honour_markers, text_outputs
 
 #: No cell of the course needs more than this many seconds; a cell that runs longer has
 #: stalled. The one cell time limit of nbval, the browser tests, ``make html``, the
@@ -35,9 +37,6 @@ CELL_TIMEOUT = 60.0
 CELL_TIMEOUT_ENV = "COURSE_CELL_TIMEOUT"
 #: Seconds a kernel may take to start and answer.
 STARTUP_TIMEOUT = 60.0
-
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-MARKERS = ("NBVAL_SKIP", "NBVAL_RAISES_EXCEPTION", "NBVAL_IGNORE_OUTPUT")
 
 
 def cell_timeout() -> float:
@@ -59,62 +58,6 @@ def cell_timeout() -> float:
             f"(unset it for the default of {CELL_TIMEOUT:g} s)"
         )
     return value
-
-
-# ----------------------------------------------------------------------------- cells
-
-
-def markers(source: str) -> set[str]:
-    """The nbval markers written as comment lines in a cell (``# NBVAL_SKIP``)."""
-    found = set()
-    for line in source.splitlines():
-        line = line.strip()
-        if line.startswith("#"):
-            word = line.lstrip("#").strip()
-            if word in MARKERS:
-                found.add(word)
-    return found
-
-
-def honour_markers(nb, *, skip: bool = True) -> None:
-    """Give nbval's comment markers their nbclient tags, in place.
-
-    A cell marked ``# NBVAL_RAISES_EXCEPTION`` may raise; one marked ``# NBVAL_SKIP`` is
-    not run when ``skip`` (as under nbval; a learner's run, ``skip=False``, runs it).
-    """
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        found = markers(cell.source)
-        tags = list(cell.get("metadata", {}).get("tags", []))
-        if "NBVAL_RAISES_EXCEPTION" in found and "raises-exception" not in tags:
-            tags.append("raises-exception")
-        if skip and "NBVAL_SKIP" in found and "skip-execution" not in tags:
-            tags.append("skip-execution")
-        if tags:
-            cell.metadata["tags"] = tags
-
-
-def cell_label(nb, index: int) -> str:
-    """``code cell 3 (`first line`)`` for the cell at ``index`` of ``nb.cells``."""
-    if not 0 <= index < len(nb.cells):
-        return "before the first cell"
-    cell = nb.cells[index]
-    if cell.cell_type != "code":
-        return f"cell {index + 1} (markdown)"
-    number = sum(1 for c in nb.cells[: index + 1] if c.cell_type == "code")
-    lines = [ln for ln in cell.source.strip().splitlines() if ln.strip()]
-    first = lines[0].strip()[:70] if lines else ""
-    return f"code cell {number} (`{first}`)"
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _failing_line(traceback: str) -> str:
-    """The source line IPython's traceback points at (``---->``), or ''."""
-    found = re.findall(r"^\s*-+>\s*\d*\s(.*)$", _ANSI.sub("", traceback), flags=re.MULTILINE)
-    return found[-1].strip() if found else ""
 
 
 # ---------------------------------------------------------------------------- kernel
@@ -266,7 +209,8 @@ class NotebookRun:
 
     @property
     def outputs(self) -> list[tuple[int, str]]:
-        """The text that a repeated run must print again (:func:`text_outputs`)."""
+        """The text that a repeated run must print again
+        (:func:`course_utils.cells.text_outputs`)."""
         return text_outputs(self.nb) if self.nb is not None else []
 
     @property
@@ -331,9 +275,6 @@ async def run_async(
     Raises:
         ValueError: ``timeout`` is not > 0.
     """
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
     timeout = cell_timeout() if timeout is None else float(timeout)
     if not timeout > 0:
         raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
@@ -348,14 +289,25 @@ async def run_async(
     run.name = name or file_name or run.name
     run.nb = nb
     honour_markers(nb, skip=skip_marked)
-    client = NotebookClient(
+    client = _client(nb, cpus=cpus, timeout=timeout, cwd=cwd or folder or os.getcwd())
+    await _execute(
+        client, nb, run, timeout, cpus=cpus, mpl_backend=mpl_backend, widget_state=widget_state
+    )
+    return run
+
+
+def _client(nb, *, cpus, timeout: float, cwd):
+    """An nbclient client for ``nb`` whose kernel is this Python (see :func:`run_async`)."""
+    from nbclient import NotebookClient
+
+    return NotebookClient(
         nb,
         timeout=max(1, round(timeout)),
         startup_timeout=int(STARTUP_TIMEOUT),
         kernel_manager_class=kernel_manager_class(cpus),
         kernel_name="python3",
         shutdown_kernel="immediate",
-        resources={"metadata": {"path": str(cwd or folder or os.getcwd())}},
+        resources={"metadata": {"path": str(cwd)}},
         record_timing=False,
         # Always on: nbclient 0.11 with it off still routes an Output widget's output to
         # a widget-state entry it never made (KeyError). Dropped below unless asked for.
@@ -363,6 +315,11 @@ async def run_async(
         # the kernel's own log (e.g. its note about local TCP) is not part of the run
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
+
+
+async def _execute(client, nb, run, timeout, *, cpus, mpl_backend, widget_state) -> None:
+    """Start the kernel, run every cell measuring time and memory, and record in ``run``
+    how it went (a failure is named by :func:`_record_failure`, never raised)."""
     index, start, sampler, pid = -1, time.monotonic(), None, None
     alive_at_failure = None  # was the kernel alive when the client failed?
     peak_children = [0.0]
@@ -384,11 +341,7 @@ async def run_async(
                         cell, index, execution_count=client.code_cells_executed + 1
                     )
                     if cell.cell_type == "code":
-                        run.cell_seconds.append((index, time.monotonic() - t_cell))
-                        hwm = _proc_status_kb(pid, "VmHWM") / 1024
-                        run.cell_peak_mb.append((index, round(hwm, 1)))
-                        if hwm > run.peak_rss_mb + 1:  # where the peak grew last
-                            run.peak_rss_mb, run.peak_cell = hwm, index
+                        _measure_cell(run, pid, index, time.monotonic() - t_cell)
             except Exception:
                 # checked now: leaving the block below shuts the kernel down
                 alive_at_failure = _alive(pid)
@@ -400,28 +353,8 @@ async def run_async(
             run.seconds = time.monotonic() - start
             run.peak_rss_mb = _proc_status_kb(pid, "VmHWM") / 1024
             run.cpu_seconds = _cpu_seconds(pid)
-    except CellTimeoutError:
-        run.status = "timeout"
-        run.error = f"ran past the cell time limit of {timeout:g} s"
-    except CellExecutionError as exc:
-        run.status = "error"
-        run.error = f"raised {exc.ename}: {exc.evalue}".strip().rstrip(":")
-        if not exc.evalue.strip():  # a bare assert: show the line that failed
-            run.error += f" at `{_failing_line(exc.traceback)}`"
-    except DeadKernelError:
-        run.status = "died"
-        run.error = "the kernel died (crashed, killed or out of memory)"
-        tail = _log_tail(kernel_log)
-        if tail:
-            run.error += f"; its log: {tail}"
-    except Exception as exc:  # the kernel did not start or died mid-message, zmq trouble
-        if pid is not None and not (_alive(pid) if alive_at_failure is None else alive_at_failure):
-            run.status = "died"
-            run.error = "the kernel died (crashed, killed or out of memory)"
-        else:
-            run.status = "error"
-            first = (str(exc).strip().splitlines() or [""])[0]
-            run.error = f"{type(exc).__name__}: {first} {_log_tail(kernel_log)}".strip()
+    except Exception as exc:
+        _record_failure(run, exc, timeout, pid, alive_at_failure, kernel_log)
     finally:
         if sampler is not None:
             sampler.cancel()
@@ -430,15 +363,56 @@ async def run_async(
         run.seconds = time.monotonic() - start
     run.children_peak_mb = peak_children[0]
     if run.status != "ok":
-        run.failed_cell = index
-        where = cell_label(nb, index) if pid is not None else "the kernel's start"
-        verb = "while running" if run.status == "died" else ""
-        detail = " ".join(run.error.split())[:300]
-        if verb:
-            run.error = f"{run.name}: {detail}, {verb} {where}"
-        else:
-            run.error = f"{run.name}: {where} {detail}"
-    return run
+        _name_failure(run, nb, index, started=pid is not None)
+
+
+def _measure_cell(run, pid: int, index: int, seconds: float) -> None:
+    """Record a code cell's time and the kernel's peak memory after it."""
+    run.cell_seconds.append((index, seconds))
+    hwm = _proc_status_kb(pid, "VmHWM") / 1024
+    run.cell_peak_mb.append((index, round(hwm, 1)))
+    if hwm > run.peak_rss_mb + 1:  # where the peak grew last
+        run.peak_rss_mb, run.peak_cell = hwm, index
+
+
+def _record_failure(run, exc, timeout, pid, alive_at_failure, kernel_log) -> None:
+    """Set ``run.status`` and ``run.error`` from the exception a run ended with."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    if isinstance(exc, CellTimeoutError):
+        run.status = "timeout"
+        run.error = f"ran past the cell time limit of {timeout:g} s"
+    elif isinstance(exc, CellExecutionError):
+        run.status = "error"
+        run.error = f"raised {exc.ename}: {exc.evalue}".strip().rstrip(":")
+        if not exc.evalue.strip():  # a bare assert: show the line that failed
+            run.error += f" at `{failing_line(exc.traceback)}`"
+    elif isinstance(exc, DeadKernelError):
+        run.status = "died"
+        run.error = "the kernel died (crashed, killed or out of memory)"
+        tail = _log_tail(kernel_log)
+        if tail:
+            run.error += f"; its log: {tail}"
+    # the kernel did not start or died mid-message, zmq trouble
+    elif pid is not None and not (_alive(pid) if alive_at_failure is None else alive_at_failure):
+        run.status = "died"
+        run.error = "the kernel died (crashed, killed or out of memory)"
+    else:
+        run.status = "error"
+        first = (str(exc).strip().splitlines() or [""])[0]
+        run.error = f"{type(exc).__name__}: {first} {_log_tail(kernel_log)}".strip()
+
+
+def _name_failure(run, nb, index: int, *, started: bool) -> None:
+    """Prefix ``run.error`` with the notebook and the cell it happened in."""
+    run.failed_cell = index
+    where = cell_label(nb, index) if started else "the kernel's start"
+    verb = "while running" if run.status == "died" else ""
+    detail = " ".join(run.error.split())[:300]
+    if verb:
+        run.error = f"{run.name}: {detail}, {verb} {where}"
+    else:
+        run.error = f"{run.name}: {where} {detail}"
 
 
 def _poll_in_slices(channel, slice_seconds: float = 1.0) -> None:
@@ -503,105 +477,3 @@ async def run_pair_async(path, **kwargs) -> tuple[NotebookRun, NotebookRun]:
     a = await run_async(path, cpus=[cores[0]], **kwargs)
     b = await run_async(path, cpus=[cores[0]], **kwargs)
     return a, b
-
-
-# ----------------------------------------------------------------------- repeatability
-
-_TIMING = re.compile(
-    r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?\s?"
-    r"(?:ns|µs|us|ms|s|sec|secs|seconds?)(?:/step)?\b"
-)
-_SPEEDUP = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[x×](?=\s+(?:faster|slower|quicker))")
-_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
-_MEMORY = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?(?:[kKMGT]i?B)\b")  # measured sizes
-
-
-def mask_volatile(text: str) -> str:
-    """Mask what may change between two correct runs: durations, speed-ups, memory
-    sizes (a process's peak memory moves by a MB or so) and addresses."""
-    text = _TIMING.sub("<time>", text)
-    text = _SPEEDUP.sub("<ratio>", text)
-    text = _MEMORY.sub("<memory>", text)
-    return _ADDRESS.sub("0x<address>", text)
-
-
-_FIGURE_TEXT = re.compile(r"<Figure size [\d.]+x[\d.]+ with \d+ Axes>")
-
-
-def _quiet(source: str) -> bool:
-    """Whether IPython hides the cell's result: its last code token is a ``;``."""
-    import io
-    import tokenize
-
-    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER}
-    skip |= {tokenize.INDENT, tokenize.DEDENT}
-    try:
-        tokens = tokenize.generate_tokens(io.StringIO(source).readline)
-        last = [t.string for t in tokens if t.type not in skip][-1:]
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return False
-    return last == [";"]
-
-
-def cell_text(cell) -> str:
-    """What a code cell printed: stdout, the ``text/plain`` of its results and displays,
-    and error names and messages, in order, with :func:`mask_volatile` applied.
-
-    Images, figures and widget views are left out, their plain-text stand-ins too (a
-    figure is ``<Figure size ...>`` text alone under the Agg backend), and so is the
-    result of a cell ending in ``;``, which a learner's JupyterLab does not show (nbval
-    does).
-    """
-    parts = []
-    quiet = _quiet(cell.get("source", ""))
-    for out in cell.get("outputs", []):
-        kind = out.get("output_type")
-        if kind == "stream" and out.get("name") == "stdout":
-            parts.append(out.get("text", ""))
-        elif kind in ("execute_result", "display_data"):
-            data = out.get("data", {})
-            if WIDGET_VIEW in data or any(k.startswith("image/") for k in data):
-                continue
-            if kind == "execute_result" and quiet:
-                continue
-            text = data.get("text/plain")
-            if text is not None and not _FIGURE_TEXT.fullmatch(text.strip()):
-                parts.append(text + "\n")
-        elif kind == "error":
-            parts.append(f"{out.get('ename')}: {out.get('evalue')}\n")
-    return mask_volatile("".join(parts))
-
-
-def text_outputs(nb) -> list[tuple[int, str]]:
-    """``(cell index, text)`` for each code cell: what repeated runs must agree on.
-
-    The text is :func:`cell_text`; cells marked ``# NBVAL_IGNORE_OUTPUT`` or
-    ``# NBVAL_SKIP`` are left out (nbval does not run the latter).
-    """
-    return [
-        (i, cell_text(cell))
-        for i, cell in enumerate(nb.cells)
-        if cell.cell_type == "code"
-        and not markers(cell.source) & {"NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP"}
-    ]
-
-
-def compare_outputs(
-    first: list[tuple[int, str]], second: list[tuple[int, str]], limit: int = 10
-) -> list[str]:
-    """Differences between two runs' :func:`text_outputs`, one line each (empty: same)."""
-    diffs = []
-    a, b = dict(first), dict(second)
-    for index in sorted(set(a) | set(b)):
-        ta, tb = a.get(index, ""), b.get(index, "")
-        if ta == tb:
-            continue
-        la, lb = ta.splitlines(), tb.splitlines()
-        sm = difflib.SequenceMatcher(None, la, lb, autojunk=False)
-        _, i1, _, j1, _ = next(op for op in sm.get_opcodes() if op[0] != "equal")
-        old = la[i1] if i1 < len(la) else "<nothing>"
-        new = lb[j1] if j1 < len(lb) else "<nothing>"
-        diffs.append(f"cell {index}: {old.strip()[:100]!r} vs {new.strip()[:100]!r}")
-    if len(diffs) > limit:
-        diffs = [*diffs[:limit], f"... and {len(diffs) - limit} more cells"]
-    return diffs

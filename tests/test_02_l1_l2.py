@@ -3,9 +3,19 @@ proximal), NumPy/Keras parity, argument checks, the "Try it" figure and its widg
 
 import numpy as np
 import pytest
+from notebook_functions import notebook_functions
 
 from course_utils import gradient_check as gc
-from course_utils import keras_bridge, l1_l2, layers, losses, plotting, regularizers
+from course_utils import (
+    keras_bridge,
+    l1_l2,
+    l1_l2_network,
+    layers,
+    losses,
+    plotting,
+    regularizers,
+)
+from course_utils import l1_l2_figures as LF
 
 LAM = 0.3
 
@@ -190,13 +200,13 @@ def test_threshold_on_validation_takes_the_sparsest_model_within_one_standard_er
 
 def test_curve_model_l2_lowers_the_norm_and_records_history():
     data = l1_l2.curve_data()
-    _, plain = l1_l2.train_curve_model(data, 0.0, epochs=300)
-    model, ridge = l1_l2.train_curve_model(data, 0.01, epochs=300)
+    _, plain = l1_l2_network.train_curve_model(data, 0.0, epochs=300)
+    model, ridge = l1_l2_network.train_curve_model(data, 0.01, epochs=300)
     assert len(plain.norms) == 301 and len(plain.history["val_mse"]) == 300
     assert ridge.norms[-1] < plain.norms[-1] < 10 * plain.norms[0]
     assert plain.norms[-1] > 2 * plain.norms[0]
     assert ridge.history["mse"][-1] == pytest.approx(l1_l2.mse(model.predict(data.X)[:, 0], data.y))
-    _, lasso = l1_l2.train_curve_model(data, 0.01, penalty="l1", epochs=50)
+    _, lasso = l1_l2_network.train_curve_model(data, 0.01, penalty="l1", epochs=50)
     assert len(lasso.norms) == 51
 
 
@@ -273,15 +283,18 @@ def test_regularized_loss_and_gradients_match_keras():
         (lambda: l1_l2.sparsity_over_draws([-1], 0.1), "seed must be an int"),
         (lambda: regularizers.soft_threshold(np.ones(3), -1.0), "threshold must be in"),
         (lambda: regularizers.L1(0.1).proximal(np.ones(3), -1.0), "step must be in"),
-        (lambda: l1_l2.penalty_figure(-1.0), "lam must be in"),
-        (lambda: l1_l2.penalty_figure(0.1, "L3"), "penalty must be one of"),
-        (lambda: l1_l2.plot_regularization_path([0.1, 1.0], np.ones((3, 2))), "3 rows but"),
-        (lambda: l1_l2.plot_regularization_path([1.0], np.ones((1, 2)), [True]), "mask of shape"),
-        (lambda: l1_l2.plot_weight_bars({}), "non-empty dict"),
-        (lambda: l1_l2.plot_weight_bars({"a": np.ones(3), "b": np.ones(4)}), "same length"),
-        (lambda: l1_l2.plot_weight_bars({"a": np.ones(3)}, [True]), "mask of shape"),
-        (lambda: l1_l2.plot_mse_curves({}), "non-empty dict"),
-        (lambda: l1_l2.kernel_norm("model"), "course_utils Sequential"),
+        (lambda: LF.penalty_figure(-1.0), "lam must be in"),
+        (lambda: LF.penalty_figure(0.1, "L3"), "penalty must be one of"),
+        (lambda: LF.plot_regularization_path([0.1, 1.0], np.ones((3, 2))), "3 rows but"),
+        (
+            lambda: LF.plot_regularization_path([1.0], np.ones((1, 2)), [True]),
+            "mask of shape",
+        ),
+        (lambda: LF.plot_weight_bars({}), "non-empty dict"),
+        (lambda: LF.plot_weight_bars({"a": np.ones(3), "b": np.ones(4)}), "same length"),
+        (lambda: LF.plot_weight_bars({"a": np.ones(3)}, [True]), "mask of shape"),
+        (lambda: LF.plot_mse_curves({}), "non-empty dict"),
+        (lambda: layers.kernel_norm("model"), "course_utils Sequential"),
     ],
 )
 def test_bad_arguments_get_clear_errors(call, message):
@@ -293,8 +306,8 @@ def test_bad_arguments_get_clear_errors(call, message):
 
 
 def test_penalty_figure_is_pure_and_shows_the_zeros():
-    fig_l1 = l1_l2.penalty_figure(0.01, "l1")
-    fig_l2 = l1_l2.penalty_figure(0.01, "l2")
+    fig_l1 = LF.penalty_figure(0.01, "l1")
+    fig_l2 = LF.penalty_figure(0.01, "l2")
     assert len(fig_l1.axes) == 2
     assert "exactly 0" in fig_l1.axes[1].get_title()
     assert fig_l2.axes[1].get_title().startswith("12 weights: 0 exactly 0")
@@ -304,17 +317,15 @@ def test_penalty_figure_is_pure_and_shows_the_zeros():
     assert len(circles[0].get_xdata()) == 8  # the 8 exact zeros, marked
     a1, a2 = plotting.figure_to_array(fig_l1), plotting.figure_to_array(fig_l2)
     assert a1.shape == a2.shape and not np.array_equal(a1, a2)
-    np.testing.assert_array_equal(plotting.figure_to_array(l1_l2.penalty_figure(0.01, "l1")), a1)
+    np.testing.assert_array_equal(plotting.figure_to_array(LF.penalty_figure(0.01, "l1")), a1)
 
 
 def test_path_and_histogram_figures_draw():
     X, y, coef = _sparse()
     lams = np.logspace(-2, 0, 5)
-    fig = l1_l2.plot_regularization_path(lams, l1_l2.regularization_path(X, y, lams, "l2"), coef)
+    fig = LF.plot_regularization_path(lams, l1_l2.regularization_path(X, y, lams, "l2"), coef)
     assert len(fig.axes[0].lines) == 31  # 30 weights and the zero line
-    fig = l1_l2.plot_weight_bars(
-        {"a": np.zeros(4), "b": np.arange(4.0)}, [True, True, False, False]
-    )
+    fig = LF.plot_weight_bars({"a": np.zeros(4), "b": np.arange(4.0)}, [True, True, False, False])
     assert [ax.get_title() for ax in fig.axes] == ["a: 4 of 4 exactly 0", "b: 1 of 4 exactly 0"]
     assert len(fig.axes[1].patches) == 4  # one bar per weight
     circles = [line for line in fig.axes[0].lines if line.get_marker() == "o"]
@@ -323,8 +334,8 @@ def test_path_and_histogram_figures_draw():
 
 def test_mse_curves_figure_shows_the_noise_floor():
     data = l1_l2.curve_data()
-    _, log = l1_l2.train_curve_model(data, 0.003, epochs=20)
-    fig = l1_l2.plot_mse_curves({"a": log}, noise=0.3)
+    _, log = l1_l2_network.train_curve_model(data, 0.003, epochs=20)
+    fig = LF.plot_mse_curves({"a": log}, noise=0.3)
     ax = fig.axes[0]
     assert ax.get_ylabel().startswith("MSE") and ax.get_yscale() == "log"
     floor = [line for line in ax.lines if line.get_label() == "noise floor"]
@@ -379,3 +390,18 @@ def test_exercise_3_reports_the_test_error_of_the_chosen_lambda_only():
     result = nb02.check_3(best)
     test = l1_l2.report_test_mse(l1_l2.curve_data(nb02.SEED_3), best)
     assert result and f"Its test MSE, {test:.3f}" in result.message
+
+
+def test_the_notebooks_functions_compute_what_the_package_copies_do():
+    # Notebook 02 writes the penalties, the closed-form ridge and the soft threshold for
+    # the learner; the package's copies serve the rest of the course. Same numbers.
+    nb = notebook_functions("02_l1_l2.ipynb")
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((4, 3))
+    for name in ("l2_penalty", "l2_gradient", "l1_penalty", "l1_subgradient"):
+        np.testing.assert_allclose(nb[name](w, 0.3), getattr(l1_l2, name)(w, 0.3), rtol=1e-14)
+    X, y = rng.standard_normal((30, 5)), rng.standard_normal(30)
+    (w_nb, b_nb), (w_pkg, b_pkg) = nb["fit_ridge"](X, y, 0.2), l1_l2.fit_ridge(X, y, 0.2)
+    np.testing.assert_allclose(w_nb, w_pkg, rtol=1e-10)
+    assert b_nb == pytest.approx(b_pkg, rel=1e-10)
+    np.testing.assert_array_equal(nb["soft_threshold"](w, 0.5), regularizers.soft_threshold(w, 0.5))

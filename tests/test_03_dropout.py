@@ -1,104 +1,20 @@
-"""Notebook 03 (dropout): the NumPy layer and functions, their gradients, the modes,
-NumPy/Keras parity, the experiment helpers, the figures and the widget."""
+"""Notebook 03 (dropout): the functional forms, the experiment helpers, co-adaptation,
+the L2 control, MC dropout, the figures and the exercises. The Dropout layer itself is
+tested with the other layers (test_layers.py), its Keras twin in test_training_bridge.py."""
 
 import numpy as np
 import pytest
+from notebook_functions import notebook_functions
 
-from course_utils import datasets, keras_bridge, layers, losses, optim, training
+from course_utils import datasets, layers, losses, optim, training
 from course_utils import dropout as D
+from course_utils import dropout_figures as DF
 from course_utils import dropout_vs_l2 as V
 from course_utils import gradient_check as gc
 from course_utils import mc_dropout as MC
 from course_utils.exercises import nb03
 
 TOL = 1e-8
-
-
-# ------------------------------------------------------------------- the layer
-@pytest.mark.parametrize("rate", [0.0, 0.2, 0.5, 0.9])
-def test_dropout_layer_gradient_with_a_fixed_mask(rate):
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((5, 7))
-    layer = layers.Dropout(rate)
-    layer.fixed_mask = rng.binomial(1, 1 - rate, size=x.shape)
-    assert gc.check_layer(layer, x, training=True)["x"] < TOL
-    assert gc.check_layer(layer, x, training=False)["x"] < TOL
-
-
-def test_whole_model_gradient_in_training_mode_with_fixed_masks():
-    model = layers.mlp([3, 6, 5, 2], activation="tanh", dropout=[0.3, 0.5], seed=2)
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal((8, 3))
-    y = rng.integers(0, 2, 8)
-    drops = [la for la in model.layers if isinstance(la, layers.Dropout)]
-    for la, width in zip(drops, (6, 5), strict=True):
-        la.fixed_mask = rng.binomial(1, 1 - la.rate, size=(8, width))
-    loss = losses.SoftmaxCrossEntropy()
-
-    def objective():
-        return loss(model.forward(x, training=True), y)[0]
-
-    model.backward(loss(model.forward(x, training=True), y)[1])
-    for layer, name in model.parameters():
-        analytic = layer.grads[name].copy()
-        assert gc.rel_error(analytic, gc.numerical_gradient(objective, layer.params[name])) < 1e-6
-
-
-def test_modes_inference_is_identity_and_training_drops_and_scales():
-    x = np.ones((400, 50))
-    layer = layers.Dropout(0.25, seed=0)
-    out = layer(x, training=True)
-    assert set(np.unique(out)) == {0.0, 1 / 0.75}
-    assert abs(np.mean(out == 0) - 0.25) < 0.02
-    assert abs(out.mean() - 1.0) < 0.02  # the expected activation is preserved
-    np.testing.assert_array_equal(layer.backward(np.ones_like(x)), out)  # same mask backward
-    assert layer(x, training=False) is x and layer.mask is None
-    np.testing.assert_array_equal(layer.backward(2 * x), 2 * x)  # identity after inference
-    np.testing.assert_array_equal(layers.Dropout(0.0)(x, training=True), x)
-
-
-def test_mask_is_drawn_with_binomial_from_the_layer_generator():
-    x = np.ones((6, 9))
-    layer = layers.Dropout(0.4, seed=5)
-    layer(x, training=True)
-    expected = np.random.default_rng(5).binomial(1, 0.6, size=x.shape)
-    np.testing.assert_array_equal(layer.mask, expected)
-
-
-def test_fit_reseeds_dropout_so_runs_repeat():
-    X, y = D.make_data(n_train=30, n_val=10)[:2]
-    runs = []
-    for run in range(2):
-        model = layers.mlp([2, 16, 2], dropout=0.5, seed=0)
-        model.layers[2].rng = np.random.default_rng(123 + run)  # each replaced by fit
-        training.fit(model, X, y, loss="cross_entropy", optimizer=optim.Adam(0.01), epochs=5)
-        runs.append(model.get_weights())
-    for a, b in zip(*runs, strict=True):
-        np.testing.assert_array_equal(a, b)
-
-
-def test_mlp_dropout_keyword():
-    plain = layers.mlp([2, 8, 4, 2], seed=3)
-    assert not any(isinstance(la, layers.Dropout) for la in plain.layers)
-    assert [type(la).__name__ for la in plain.layers] == ["Dense", "ReLU", "Dense", "ReLU", "Dense"]
-    both = layers.mlp([2, 8, 4, 2], dropout=0.3, seed=3)
-    mixed = layers.mlp([2, 8, 4, 2], dropout=[None, 0.5], seed=3)
-    zero = layers.mlp([2, 8, 4, 2], dropout=[0.0, 0.0], seed=3)
-    assert [la.rate for la in both.layers if isinstance(la, layers.Dropout)] == [0.3, 0.3]
-    assert [type(la).__name__ for la in mixed.layers] == [
-        "Dense",
-        "ReLU",
-        "Dense",
-        "ReLU",
-        "Dropout",
-        "Dense",
-    ]
-    assert len(zero.layers) == len(plain.layers)
-    for other in (both, mixed, zero):  # dropout never changes the starting weights
-        for a, b in zip(plain.get_weights(), other.get_weights(), strict=True):
-            np.testing.assert_array_equal(a, b)
-    x = np.random.default_rng(0).standard_normal((4, 2))
-    np.testing.assert_array_equal(plain.predict(x), both.predict(x))
 
 
 # --------------------------------------------------------------- the functions
@@ -145,14 +61,6 @@ def test_draw_mask_statistics_and_repeatability():
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: layers.Dropout(1.2), ValueError, r"rate must be in \[0, 1\), got 1.2"),
-        (lambda: layers.Dropout(-0.1), ValueError, r"rate must be in \[0, 1\)"),
-        (lambda: layers.Dropout("0.5"), TypeError, "rate must be a number"),
-        (
-            lambda: layers.Dropout(0.5)(np.ones((2, 2)), training="train"),
-            TypeError,
-            "True or False",
-        ),
         (
             lambda: D.dropout_forward(np.ones(3), 0.5, mode="training"),
             ValueError,
@@ -168,12 +76,6 @@ def test_draw_mask_statistics_and_repeatability():
         (lambda: D.dropout_forward(np.ones(3), 0.5, mask=np.full(3, 2)), ValueError, "0s and 1s"),
         (lambda: D.dropout_forward(np.ones(3), 0.5, rng="seed"), TypeError, "rng must be"),
         (lambda: D.dropout_backward(np.ones(3), np.ones(2), 0.5), ValueError, "mask has shape"),
-        (
-            lambda: layers.mlp([2, 4, 2], dropout=1.2),
-            ValueError,
-            r"dropout rate must be in \[0, 1\), got 1.2",
-        ),
-        (lambda: layers.mlp([2, 4, 4, 2], dropout=[0.5]), ValueError, "needs 2 entries"),
     ],
 )
 def test_bad_input_is_rejected_clearly(call, error, message):
@@ -181,56 +83,7 @@ def test_bad_input_is_rejected_clearly(call, error, message):
         call()
 
 
-def test_fixed_mask_is_checked():
-    layer = layers.Dropout(0.5)
-    layer.fixed_mask = np.ones((2, 3))
-    with pytest.raises(ValueError, match="fixed_mask has shape"):
-        layer(np.ones((3, 3)), training=True)
-    layer.fixed_mask = np.full((3, 3), 0.5)
-    with pytest.raises(ValueError, match="only 0s and 1s"):
-        layer(np.ones((3, 3)), training=True)
-
-
 # ------------------------------------------------------------------ Keras parity
-def test_keras_twin_parity_inference_and_same_mask():
-    import keras
-
-    model = layers.mlp([2, 16, 8, 2], dropout=[0.3, 0.5], seed=0)
-    x = np.random.default_rng(0).standard_normal((20, 2))
-    twin = keras_bridge.to_keras(model)
-    rates = [la.rate for la in twin.layers if isinstance(la, keras.layers.Dropout)]
-    assert rates == [0.3, 0.5]
-    assert keras_bridge.max_abs_diff(model.predict(x), twin(x, training=False)) < 1e-5
-    rng = np.random.default_rng(1)
-    drops = [la for la in model.layers if isinstance(la, layers.Dropout)]
-    masks = [
-        rng.binomial(1, 1 - la.rate, size=(20, w)) for la, w in zip(drops, (16, 8), strict=True)
-    ]
-    for la, m in zip(drops, masks, strict=True):
-        la.fixed_mask = m
-    ours = model.forward(x, training=True)
-    h, k = x.astype("float32"), 0
-    for la in twin.layers:
-        if isinstance(la, keras.layers.Dropout):
-            h = h * masks[k].astype("float32") / (1 - la.rate)
-            k += 1
-        else:
-            h = la(h)
-    assert keras_bridge.max_abs_diff(ours, h) < 1e-5
-
-
-def test_keras_dropout_statistics_match():
-    import keras
-
-    ones = np.ones((1000, 100), dtype="float32")
-    out = np.asarray(keras.layers.Dropout(0.4)(ones, training=True))
-    assert abs(np.mean(out == 0) - 0.4) < 0.01
-    assert np.abs(out[out != 0] - 1 / 0.6).max() < 1e-6
-    np.testing.assert_array_equal(keras.layers.Dropout(0.4)(ones, training=False), ones)
-    assert isinstance(layers.Dropout(0.4).to_keras(), keras.layers.Dropout)
-    assert layers.Dropout(0.4).to_keras().rate == 0.4
-
-
 # -------------------------------------------------------- experiment helpers
 def test_unit_ablation_matches_brute_force_and_cancellation_ratio():
     X, y, _, _ = D.make_data(n_train=40, n_val=10)
@@ -452,26 +305,26 @@ def test_boundary_length_and_gap():
 
 # ------------------------------------------------------- figures and widget
 def test_network_figures():
-    fig = D.thinned_network_figure(sizes=(3, 5, 2), rate=0.5, n_draws=2)
+    fig = DF.thinned_network_figure(sizes=(3, 5, 2), rate=0.5, n_draws=2)
     assert len(fig.axes) == 3
     assert len(fig.legends) == 1 and len(fig.legends[0].get_texts()) == 4
-    masks = D.network_masks((3, 5, 4, 2), 0.5, draw=1)
+    masks = DF.network_masks((3, 5, 4, 2), 0.5, draw=1)
     assert [m.shape for m in masks] == [(5,), (4,)]
-    for m1, m2 in zip(masks, D.network_masks((3, 5, 4, 2), 0.5, draw=1), strict=True):
+    for m1, m2 in zip(masks, DF.network_masks((3, 5, 4, 2), 0.5, draw=1), strict=True):
         np.testing.assert_array_equal(m1, m2)
     with pytest.raises(ValueError, match="draw must be"):
-        D.network_masks((3, 5, 2), 0.5, draw=0)
+        DF.network_masks((3, 5, 2), 0.5, draw=0)
     with pytest.raises(ValueError, match="one per hidden layer"):
-        D.draw_network(fig.axes[0], (3, 5, 2), masks=[])
+        DF.draw_network(fig.axes[0], (3, 5, 2), masks=[])
     with pytest.raises(ValueError, match="sizes must list"):
-        D.thinned_network_figure(sizes=(3,))
+        DF.thinned_network_figure(sizes=(3,))
 
 
 def test_other_figures_draw():
-    fig = D.ablation_figure({"a": np.array([0.3, 0.1, 0.0]), "b": np.array([0.01, 0.0, 0.0])})
+    fig = DF.ablation_figure({"a": np.array([0.3, 0.1, 0.0]), "b": np.array([0.01, 0.0, 0.0])})
     assert len(fig.axes[0].lines) == 2 + 1  # two models and the zero line
     sweep = {0.0: {"loss": 0.1, "val_loss": 0.9}, 0.5: {"loss": 0.2, "val_loss": 0.5}}
-    assert len(D.sweep_figure(sweep).axes[0].lines) == 2
+    assert len(DF.sweep_figure(sweep).axes[0].lines) == 2
     grid = np.linspace(-2, 2, 11)
     samples = np.random.default_rng(0).standard_normal((30, 11))
     fig = MC.mc_dropout_figure(np.array([-1.0, 1.0]), np.array([0.0, 0.0]), grid, samples)
@@ -482,14 +335,14 @@ def test_other_figures_draw():
     fig = MC.mc_dropout_figure(grid, grid, grid, samples, n_shown=5)
     assert len(fig.axes[0].lines) == 5 + 1
     X, y, _, _ = D.make_data(n_train=20, n_val=10)
-    fig = D.boundaries_figure({"a": lambda p: p[:, 0] > 0, "b": lambda p: p[:, 1] > 0}, X, y)
+    fig = DF.boundaries_figure({"a": lambda p: p[:, 0] > 0, "b": lambda p: p[:, 1] > 0}, X, y)
     assert len(fig.axes) == 2 and len(fig.legends[0].get_texts()) == 2
     with pytest.raises(TypeError, match="non-empty dict"):
-        D.boundaries_figure({}, X, y)
+        DF.boundaries_figure({}, X, y)
     with pytest.raises(ValueError, match="samples must have shape"):
         MC.mc_dropout_figure(grid, grid, grid, samples[:, :5])
     with pytest.raises(TypeError, match="non-empty dict"):
-        D.ablation_figure([])
+        DF.ablation_figure([])
 
 
 # ------------------------------------------------------------ exercise hints
@@ -533,4 +386,29 @@ def test_exercise_hints_name_the_mistake():
 
 def test_dropout_figure_rejects_a_rate_of_one():
     with pytest.raises(ValueError, match=r"rate must be in \[0, 1\)"):
-        D.dropout_figure(1.0)
+        DF.dropout_figure(1.0)
+
+
+# ----------------------------------------------------------- the notebook's own copies
+
+
+def test_the_notebooks_functions_compute_what_the_package_copies_do():
+    # Notebook 03 writes these for the learner; the package keeps copies that
+    # dropout_vs_l2 and the notebook's later cells reuse. Same numbers, or this fails in
+    # a second instead of at the end of a notebook run.
+    nb = notebook_functions("03_dropout.ipynb")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 2))
+    y = rng.integers(0, 2, 40)
+    model = layers.mlp([2, 12, 2], seed=3)
+    np.testing.assert_allclose(nb["unit_ablation"](model, x, y), D.unit_ablation(model, x, y))
+    np.testing.assert_allclose(
+        nb["pair_interactions"](model, x, y), D.pair_interactions(model, x, y), atol=1e-12
+    )
+    assert nb["cancellation_ratio"](model, x) == pytest.approx(D.cancellation_ratio(model, x))
+    acts = rng.standard_normal((3, 5))
+    out, mask = nb["dropout_forward"](acts, 0.4, "train", rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(out, D.dropout_forward(acts, 0.4, mode="train", mask=mask)[0])
+    np.testing.assert_array_equal(
+        nb["dropout_backward"](acts, mask, 0.4), D.dropout_backward(acts, mask, 0.4)
+    )

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import measure
+from benchmarks import report as reporting
 from benchmarks import run as bench
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +62,7 @@ def _report(**parts):
         "slowest_cells": [[5, 6.0], [2, 1.0]],
     }
     report = {
-        "machine": bench.machine_info(),
+        "machine": measure.machine_info(),
         "notebooks": [
             {
                 "name": "01_fast.ipynb",
@@ -81,12 +83,12 @@ def _report(**parts):
         ],
         **parts,
     }
-    return bench.summarize(report)
+    return reporting.summarize(report)
 
 
 def test_summary_budgets_table_and_exit_code():
     mlp = {
-        "config": bench.MLP_CONFIG,
+        "config": measure.MLP_CONFIG,
         "n_train": 1079,
         "n_val": 359,
         "steps": 340,
@@ -117,24 +119,24 @@ def test_summary_budgets_table_and_exit_code():
     assert b["course_under_150s"]["ok"] and b["course_under_150s"]["value"] == 52.0
     assert not b["peak_under_1GB"]["ok"] and not b["identical_outputs"]["ok"]
     assert b["numpy_5x_faster_than_keras"]["ok"] and not b["numpy_within_2x_of_floor"]["ok"]
-    table = bench.format_table(report)
+    table = reporting.format_table(report)
     assert "02_slow.ipynb" in table and "DIFFER" in table and "cell 4: 'a' vs 'b'" in table
     assert "0 MB before, 812 MB after; pip's sources: PyPI" in table
     assert "NumPy 20.0x faster" in table and "loop/floor 2.50x" in table and "1.86 GB" in table
     assert "MISS every notebook < 30 s" in table and "02_slow.ipynb: cell 5 6.0 s, cell 2" in table
-    md = bench.format_markdown(report)
+    md = reporting.format_markdown(report)
     assert "| 02_slow.ipynb | 40 s | 55 s | 1100 MB | **no** |" in md
     assert "| **whole course** | **52 s** | **69 s** | max 1100 MB | |" in md
     assert "NumPy 20x faster" in md and "Install (`make venv`, pip's cache warm): 90 s" in md
-    assert bench.exit_code(report) == 1  # a repeat differed
+    assert reporting.exit_code(report) == 1  # a repeat differed
     report["notebooks"][1]["repeat"]["differences"] = []
-    assert bench.exit_code(report) == 0  # budget misses alone do not fail the run
-    assert bench.exit_code({**report, "mlp": {"error": "boom"}}) == 1
+    assert reporting.exit_code(report) == 0  # budget misses alone do not fail the run
+    assert reporting.exit_code({**report, "mlp": {"error": "boom"}}) == 1
 
 
 def test_matmul_floor_grows_with_the_work_it_times():
     def floor(epochs):
-        return bench.matmul_floor(
+        return measure.matmul_floor(
             [64, 128, 10], n_train=500, n_val=100, epochs=epochs, batch_size=8
         )
 

@@ -1,7 +1,6 @@
 """Notebook 01's pure functions, the shared figures, the widget wiring and the setup call."""
 
 import base64
-import os
 import struct
 import subprocess
 import sys
@@ -9,6 +8,7 @@ import sys
 import ipywidgets as widgets
 import numpy as np
 import pytest
+from notebook_functions import notebook_functions
 
 from course_utils import bias_variance as B
 from course_utils import datasets, layers, optim, plotting, training
@@ -282,7 +282,8 @@ def test_inline_figures_are_drawn_at_twice_their_size_for_sharp_screens(pyplot_f
     # twice the pixels and says to show it at the figure's own size (7 x 4 in at 100 dpi),
     # whether pyplot was imported before the setup call or after it.
     import nbformat
-    from nbclient import NotebookClient
+
+    from course_utils import runner
 
     setup = "from course_utils import setup_notebook\nsetup_notebook(tensorflow=False, quiet=True)"
     pyplot = "import matplotlib.pyplot as plt"
@@ -292,8 +293,8 @@ def test_inline_figures_are_drawn_at_twice_their_size_for_sharp_screens(pyplot_f
         nbformat.v4.new_code_cell(f"{first}\n{second}"),
         nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nax.plot([0, 1], [1, 0]);"),
     ]
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the learner's inline
-    NotebookClient(nb, timeout=120, kernel_name="python3").execute(env=env)
+    run = runner.run(nb, mpl_backend=None)  # the course's runner, the learner's inline backend
+    assert run.status == "ok", run.error
     (image,) = [o for o in nb.cells[1].outputs if "image/png" in o.get("data", {})]
     png = base64.b64decode(image.data["image/png"])
     width, height = struct.unpack(">II", png[16:24])
@@ -326,3 +327,17 @@ def test_interactive_figure_displays_as_its_widget_view():
     fig = interactive_figure(lambda n: n, n=widgets.IntSlider(value=2))
     view = fig._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]
     assert view["model_id"] == fig.widget.model_id and view["version_major"] == 2
+
+
+def test_the_notebooks_functions_compute_what_the_package_copies_do():
+    # Notebook 01 writes the polynomial fit and the MSE for the learner; the package's
+    # copies serve the figures and later notebooks. Same numbers.
+    from course_utils import losses
+
+    nb = notebook_functions("01_bias_variance.ipynb")
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(-1, 1, 25), rng.standard_normal(25)
+    coef = nb["fit_poly"](x, y, 4)
+    np.testing.assert_allclose(coef, B.fit_polynomial(x, y, 4), rtol=1e-10)
+    np.testing.assert_allclose(nb["predict_poly"](coef, x), B.predict_polynomial(coef, x))
+    assert nb["mse"](x, y) == losses.mse(x, y)

@@ -1,6 +1,6 @@
 """Determinism is a correctness property: every notebook, run twice in fresh kernels,
 prints the same text (stdout, results and errors; images, widget views, durations and
-cells marked ``# NBVAL_IGNORE_OUTPUT`` left out: ``course_utils.runner.text_outputs``).
+cells marked ``# NBVAL_IGNORE_OUTPUT`` left out: ``course_utils.cells.text_outputs``).
 
 The suite runs each notebook as few times as its checks need. The first run is nbval's
 (the root ``conftest.py`` keeps what each cell printed); the second is the browser
@@ -15,7 +15,7 @@ import asyncio
 
 import pytest
 
-from course_utils import runner
+from course_utils import cells, runner
 from course_utils.render import find_notebooks
 
 NOTEBOOKS = find_notebooks()
@@ -51,7 +51,7 @@ def test_two_runs_print_the_same(path, notebook_runs):
         if first is None:
             first, sources[0] = second, sources[1]
         second, sources[1] = _fresh_run(path), "a headless run"
-    differences = runner.compare_outputs(first, second)
+    differences = cells.compare_outputs(first, second)
     assert not differences, (
         f"{path.name} printed different text in two runs ({sources[0]} vs {sources[1]}):\n"
         + "\n".join(differences)

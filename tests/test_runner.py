@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import runner
+from course_utils import cells, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 # A cell that would hold a run for two minutes; a stalled kernel looks like this.
@@ -105,9 +105,9 @@ def test_a_widget_cell_runs_and_a_client_failure_is_not_called_a_dead_kernel(
 
 @pytest.mark.kernel
 def test_markers_are_comment_lines_and_skips_are_honoured(tmp_path, write_notebook):
-    assert runner.markers("# NBVAL_SKIP\nx = 1") == {"NBVAL_SKIP"}
-    assert runner.markers("x = 1  # NBVAL_SKIP would be a comment after code") == set()
-    assert runner.markers("print('# NBVAL_SKIP')") == set()
+    assert cells.markers("# NBVAL_SKIP\nx = 1") == {"NBVAL_SKIP"}
+    assert cells.markers("x = 1  # NBVAL_SKIP would be a comment after code") == set()
+    assert cells.markers("print('# NBVAL_SKIP')") == set()
     path = write_notebook(
         tmp_path / "m.ipynb",
         "# NBVAL_SKIP\nraise SystemExit('not run under nbval')",
@@ -164,7 +164,7 @@ def test_pinned_pair_runs_in_parallel_and_finds_a_difference(tmp_path, write_not
     assert a.status == b.status == "ok"
     assert dict(a.outputs)[1] == "1 1\n"  # pinned to one core, CPU_LIMIT set like Binder
     assert a.cores != b.cores  # each run had its own core
-    diffs = runner.compare_outputs(a.outputs, b.outputs)
+    diffs = cells.compare_outputs(a.outputs, b.outputs)
     assert len(diffs) == 1 and diffs[0].startswith("cell 2: '0.")  # timing masked, cell 4 ignored
 
 
@@ -179,7 +179,7 @@ def test_text_outputs_keep_text_and_drop_images_widgets_and_timings():
         ),
         nbformat.v4.new_output(
             "display_data",
-            data={runner.WIDGET_VIEW: {"model_id": "abc"}, "text/plain": "VBox(...)"},
+            data={cells.WIDGET_VIEW: {"model_id": "abc"}, "text/plain": "VBox(...)"},
         ),
         nbformat.v4.new_output(
             "execute_result", data={"text/plain": "<obj at 0x7f12345678ab>"}, execution_count=1
@@ -187,10 +187,10 @@ def test_text_outputs_keep_text_and_drop_images_widgets_and_timings():
         nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[]),
     ]
     nb.cells = [nbformat.v4.new_markdown_cell("# t"), cell]
-    assert runner.text_outputs(nb) == [
+    assert cells.text_outputs(nb) == [
         (1, "loss 0.1234 in <time>\n<obj at 0x<address>>\nValueError: bad\n")
     ]
-    assert runner.mask_volatile("NumPy is 7.5x faster, 3 epochs, 2 samples, 1.5 s, 558 MB") == (
+    assert cells.mask_volatile("NumPy is 7.5x faster, 3 epochs, 2 samples, 1.5 s, 558 MB") == (
         "NumPy is <ratio> faster, 3 epochs, 2 samples, <time>, <memory>"
     )
 
@@ -198,9 +198,9 @@ def test_text_outputs_keep_text_and_drop_images_widgets_and_timings():
 def test_compare_outputs_names_the_cell_and_the_first_differing_line():
     a = [(1, "same\n"), (3, "acc 0.91\nloss 0.2\n")]
     b = [(1, "same\n"), (3, "acc 0.91\nloss 0.3\n")]
-    assert runner.compare_outputs(a, a) == []
-    assert runner.compare_outputs(a, b) == ["cell 3: 'loss 0.2' vs 'loss 0.3'"]
-    many = runner.compare_outputs([(i, "x") for i in range(15)], [(i, "y") for i in range(15)])
+    assert cells.compare_outputs(a, a) == []
+    assert cells.compare_outputs(a, b) == ["cell 3: 'loss 0.2' vs 'loss 0.3'"]
+    many = cells.compare_outputs([(i, "x") for i in range(15)], [(i, "y") for i in range(15)])
     assert len(many) == 11 and many[-1] == "... and 5 more cells"
 
 
@@ -215,7 +215,7 @@ def test_figures_and_quiet_results_are_not_part_of_the_text():
     )
     quiet = {"source": "model.fit(x, y);  # quiet", "outputs": [figure, result]}
     loud = {"source": "model.fit(x, y)", "outputs": [figure, result]}
-    assert runner.cell_text(quiet) == ""
-    assert runner.cell_text(loud) == "<History at 0x7f00>\n"
+    assert cells.cell_text(quiet) == ""
+    assert cells.cell_text(loud) == "<History at 0x7f00>\n"
     not_quiet = {"source": "x = 'a;'\nx", "outputs": [result]}
-    assert runner.cell_text(not_quiet) == "<History at 0x7f00>\n"
+    assert cells.cell_text(not_quiet) == "<History at 0x7f00>\n"

@@ -211,3 +211,55 @@ def test_weights_copy_back_from_keras():
     assert keras_bridge.max_abs_diff(other.predict(x), twin.predict(x, verbose=0)) < 1e-5
     with pytest.raises(ValueError, match="do not match"):
         keras_bridge.copy_to_keras(layers.mlp([3, 4, 2]), twin)
+
+
+# ------------------------------------------------- Dropout: reseeded by fit, Keras twin
+def test_fit_reseeds_dropout_so_runs_repeat():
+    X, y = datasets.make_classification_2d(30, 0.35, 6)  # notebook 03's set, 30 points
+    runs = []
+    for run in range(2):
+        model = layers.mlp([2, 16, 2], dropout=0.5, seed=0)
+        model.layers[2].rng = np.random.default_rng(123 + run)  # each replaced by fit
+        training.fit(model, X, y, loss="cross_entropy", optimizer=optim.Adam(0.01), epochs=5)
+        runs.append(model.get_weights())
+    for a, b in zip(*runs, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_keras_twin_parity_inference_and_same_mask():
+    import keras
+
+    model = layers.mlp([2, 16, 8, 2], dropout=[0.3, 0.5], seed=0)
+    x = np.random.default_rng(0).standard_normal((20, 2))
+    twin = keras_bridge.to_keras(model)
+    rates = [la.rate for la in twin.layers if isinstance(la, keras.layers.Dropout)]
+    assert rates == [0.3, 0.5]
+    assert keras_bridge.max_abs_diff(model.predict(x), twin(x, training=False)) < 1e-5
+    rng = np.random.default_rng(1)
+    drops = [la for la in model.layers if isinstance(la, layers.Dropout)]
+    masks = [
+        rng.binomial(1, 1 - la.rate, size=(20, w)) for la, w in zip(drops, (16, 8), strict=True)
+    ]
+    for la, m in zip(drops, masks, strict=True):
+        la.fixed_mask = m
+    ours = model.forward(x, training=True)
+    h, k = x.astype("float32"), 0
+    for la in twin.layers:
+        if isinstance(la, keras.layers.Dropout):
+            h = h * masks[k].astype("float32") / (1 - la.rate)
+            k += 1
+        else:
+            h = la(h)
+    assert keras_bridge.max_abs_diff(ours, h) < 1e-5
+
+
+def test_keras_dropout_statistics_match():
+    import keras
+
+    ones = np.ones((1000, 100), dtype="float32")
+    out = np.asarray(keras.layers.Dropout(0.4)(ones, training=True))
+    assert abs(np.mean(out == 0) - 0.4) < 0.01
+    assert np.abs(out[out != 0] - 1 / 0.6).max() < 1e-6
+    np.testing.assert_array_equal(keras.layers.Dropout(0.4)(ones, training=False), ones)
+    assert isinstance(layers.Dropout(0.4).to_keras(), keras.layers.Dropout)
+    assert layers.Dropout(0.4).to_keras().rate == 0.4

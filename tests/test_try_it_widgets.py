@@ -11,8 +11,9 @@ import ipywidgets
 import numpy as np
 import pytest
 
-from course_utils import augment, bias_variance, combined, going_further, l1_l2, plotting
+from course_utils import augment, bias_variance, combined, going_further, l1_l2_figures, plotting
 from course_utils import dropout as D
+from course_utils import dropout_figures as DF
 from course_utils import early_stopping as es
 from course_utils.widgets import interactive_figure
 
@@ -45,7 +46,7 @@ CASES = {
         [("degree", 12), ("n_train", 100)],
     ),
     "02 L1 and L2": lambda: (
-        l1_l2.penalty_figure,
+        l1_l2_figures.penalty_figure,
         {
             "lam": ipywidgets.FloatLogSlider(value=0.01, base=10, min=-4, max=1, step=0.25),
             "penalty": ipywidgets.ToggleButtons(options=[("L2", "l2"), ("L1", "l1")]),
@@ -53,7 +54,7 @@ CASES = {
         [("penalty", "l1"), ("lam", 1.0)],
     ),
     "03 dropout": lambda: (
-        D.dropout_figure,
+        DF.dropout_figure,
         {
             "rate": ipywidgets.SelectionSlider(options=list(D.SWEEP_RATES), value=0.5),
             "draw": ipywidgets.IntSlider(value=1, min=1, max=20),

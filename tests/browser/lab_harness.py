@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from course_utils import runner
+from course_utils import cells, runner
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -534,18 +534,18 @@ class NotebookPage:
         return self.page.evaluate(_JS_CELLS, self.rel)
 
     def text_outputs(self) -> list[tuple[int, str]] | None:
-        """What the run printed (``runner.text_outputs``), or None when it is incomplete
+        """What the run printed (``cells.text_outputs``), or None when it is incomplete
         (Run All failed, or a code cell did not run)."""
-        cells = self.cells()
+        shown = self.cells()
         if not (self.run_all_result or {}).get("ok") or any(
             c["cell_type"] == "code" and c["execution_count"] is None
-            for c in cells
-            if "NBVAL_SKIP" not in runner.markers(c["source"])
+            for c in shown
+            if "NBVAL_SKIP" not in cells.markers(c["source"])
         ):
             return None
         import nbformat
 
-        return runner.text_outputs(nbformat.from_dict({"cells": cells}))
+        return cells.text_outputs(nbformat.from_dict({"cells": shown}))
 
     def interrupt_kernel(self) -> None:
         with contextlib.suppress(Exception):
