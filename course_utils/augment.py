@@ -445,12 +445,11 @@ def fit_augmented(
     """Train a NumPy model on freshly augmented images, new ones every epoch.
 
     Each epoch trains on the originals plus ``copies`` augmented copies of each (or on
-    the augmented copies only when ``keep_originals`` is False), with the steps of one
-    epoch of :func:`course_utils.training.fit` (the same shuffling from ``seed + epoch``,
-    the same weights), without ``fit``'s extra passes over the epoch's data to report
-    its loss. The optimizer keeps its state from one epoch to the next. The history
-    measures the loss and accuracy on the *original* training images, so its curves
-    compare with a run without augmentation.
+    the augmented copies only when ``keep_originals`` is False): it is
+    :func:`course_utils.training.fit` given a function ``epoch -> (x, y)`` that makes
+    the epoch's images, with a fresh shuffling generator at each epoch (seeded
+    ``seed + epoch``). The history measures the loss and accuracy on the *original*
+    training images, so its curves compare with a run without augmentation.
 
     Args:
         model: A course ``Sequential`` taking flattened images ``(N, H * W)``.
@@ -480,47 +479,36 @@ def fit_augmented(
         raise TypeError(f"augmenter must be callable, got {type(augmenter).__name__}")
     epochs = _validate.integer("epochs", epochs, low=1)
     copies = _validate.integer("copies", copies, low=1)
-    if batch_size is not None:
-        batch_size = _validate.integer("batch_size", batch_size, low=1)
-    first_validated = 0
+    validated = 1
     if validate_last is not None:
-        first_validated = epochs - _validate.integer("validate_last", validate_last, low=1)
+        validate_last = _validate.integer("validate_last", validate_last, low=1)
+        validated = range(epochs - validate_last + 1, epochs + 1)
     flat = x.reshape(len(x), -1)
     if validation_data is not None:
         if len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (images_val, labels_val)")
         y_val = np.asarray(validation_data[1])
         x_val = np.asarray(validation_data[0], dtype=np.float64).reshape(len(y_val), -1)
-    history: dict[str, list[float]] = {}
-    for epoch in range(epochs):
+        validation_data = (x_val, y_val)
+
+    def epoch_data(epoch):
         # fresh transforms every epoch: `copies` new versions of every image
         new = augmenter(np.tile(x, (copies, 1, 1))).reshape(copies * len(x), -1)
         x_epoch = np.concatenate([flat, new]) if keep_originals else new
-        y_epoch = np.tile(y, copies + 1 if keep_originals else copies)
-        _one_epoch(model, x_epoch, y_epoch, optimizer, batch_size, seed + epoch)
-        logs = training.evaluate(model, flat, y, "cross_entropy")
-        if validation_data is not None and epoch >= first_validated:
-            val = training.evaluate(model, x_val, y_val, "cross_entropy")
-            logs.update({f"val_{k}": v for k, v in val.items()})
-        for key, value in logs.items():
-            history.setdefault(key, []).append(value)
-    return history
+        return x_epoch, np.tile(y, copies + 1 if keep_originals else copies)
 
-
-def _one_epoch(model, x, y, optimizer, batch_size, seed):
-    """The gradient steps of ``training.fit(..., epochs=1, seed=seed)``, in the same order."""
-    from course_utils import losses, training
-
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:  # as fit: random layers (dropout) draw from the run's rng
-        if hasattr(layer, "rng"):
-            layer.rng = np.random.default_rng(rng.integers(2**32))
-    order = rng.permutation(len(x))
-    step = len(x) if batch_size is None else batch_size
-    loss = losses.get("cross_entropy")
-    for start in range(0, len(x), step):
-        idx = order[start : start + step]
-        training.train_step(model, x[idx], y[idx], loss, optimizer)
+    return training.fit(
+        model,
+        epoch_data,
+        loss="cross_entropy",
+        optimizer=optimizer,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=validation_data,
+        validation_freq=validated,
+        score_train=(flat, y),
+        seed=lambda epoch: seed + epoch,
+    ).history
 
 
 def draw_training_sets(labels, per_class: int, extra_per_class: int, n_val: int, seed: int = 0):

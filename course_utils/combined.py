@@ -24,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -441,8 +440,8 @@ def train(
 
     Adam (``learning_rate``), mini-batches of ``batch_size``, ``epochs`` epochs. With
     augmentation, each epoch trains on the originals plus one fresh augmented copy of
-    each, through :func:`course_utils.training.fit` called for one epoch at a time (the
-    optimizer keeps its state); callbacks see the same logs as in a plain fit.
+    each (:func:`course_utils.training.fit` given a function of the epoch), and the
+    history measures the originals; callbacks see the same logs as in a plain fit.
 
     Args:
         technique: What to use.
@@ -610,49 +609,26 @@ def _augmented_copies(augmenter, images, epochs: int):
 
 
 def _fit_augmented(model, problem, optimizer, callbacks, *, epochs, batch_size, seed, strength):
-    """The fit loop, one epoch at a time, on originals + a fresh augmented copy."""
-    augmenter = make_augmenter(seed, strength)
-    copies = _augmented_copies(augmenter, problem.images_train, epochs)
+    """The fit loop on originals + a fresh augmented copy every epoch."""
+    copies = _augmented_copies(make_augmenter(seed, strength), problem.images_train, epochs)
     y = problem.y_train
     y_epoch = np.concatenate([y, y])
-    history = training.History()
-    callbacks = [history, *callbacks]
-    for cb in callbacks:
-        cb.set_model(model)
-        cb.on_train_begin({})
-    loss = _CrossEntropy()
-    n = 2 * len(y)
-    for epoch in range(epochs):
-        fresh = copies(epoch)
-        x_epoch = np.concatenate([problem.x_train, fresh]).astype(np.float64, copy=False)
-        # One epoch of training.fit(..., epochs=1, seed=seed * 100_003 + epoch), without
-        # its checks and its two evaluations of the augmented set (nothing reads them).
-        rng = np.random.default_rng(seed * 100_003 + epoch)
-        for layer in model.layers:
-            if hasattr(layer, "rng"):
-                layer.rng = np.random.default_rng(rng.integers(2**32))
-        order = rng.permutation(n)
-        for start in range(0, n, batch_size):
-            idx = order[start : start + batch_size]
-            training._step(model, x_epoch[idx], y_epoch[idx], loss, optimizer)
-        logs = training.evaluate(model, problem.x_train, y, loss)
-        if not np.isfinite(logs["loss"]):
-            warnings.warn(
-                f"training diverged at epoch {epoch + 1}: the training loss is "
-                f"{logs['loss']:.4g}. Try a smaller learning rate.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-        val = training.evaluate(model, problem.x_val, problem.y_val, loss)
-        logs.update({f"val_{k}": v for k, v in val.items()})
-        model.stop_training = False
-        for cb in callbacks:
-            cb.on_epoch_end(epoch, logs)
-        if model.stop_training:
-            break
-    for cb in callbacks:
-        cb.on_train_end({})
-    return history.history
+
+    def epoch_data(epoch):
+        return np.concatenate([problem.x_train, copies(epoch)]), y_epoch
+
+    return training.fit(
+        model,
+        epoch_data,
+        loss=_CrossEntropy(),
+        optimizer=optimizer,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=(problem.x_val, problem.y_val),
+        score_train=(problem.x_train, y),
+        callbacks=callbacks,
+        seed=lambda epoch: seed * 100_003 + epoch,
+    ).history
 
 
 # ------------------------------------------------------------------------ comparison

@@ -532,27 +532,25 @@ def compare_on_draw(
     patience = _validate.integer("patience", patience, low=0)
     hidden = _validate.integer("hidden", hidden, low=1)
     d = noisy_digits(flip, val=0.4, test=0.4, seed=seed)
-    cross_entropy = losses.get("cross_entropy")
 
     def run(regularizer, validation):
-        """``training.fit``'s full-batch Adam steps (same shuffles, so the same weights),
-        without scoring the training set after every epoch: nothing here uses it.
-        Returns the weights after every epoch and, with ``validation``, the val logs."""
+        """Full-batch Adam with ``training.fit``, without scoring the training set after
+        every epoch (nothing here uses it). Returns the weights after every epoch and,
+        with ``validation``, the validation logs."""
         model = layers.mlp([64, hidden, 10], kernel_regularizer=regularizer, seed=0)
-        optimizer = optim.Adam(learning_rate)
-        x, y = d["x_train"], d["y_train"]
-        order_rng = np.random.default_rng(0)  # fit(seed=0) shuffles with this generator
-        weights, logs = [], {"val_loss": [], "val_accuracy": []}
-        for _ in range(epochs):
-            order = order_rng.permutation(len(x))
-            training.train_step(model, x[order], y[order], cross_entropy, optimizer)
-            weights.append(model.get_weights())
-            if validation:
-                for key, value in training.evaluate(
-                    model, d["x_val"], d["y_val"], cross_entropy
-                ).items():
-                    logs[f"val_{key}"].append(value)
-        return weights, logs
+        snapshots = WeightSnapshots()
+        history = training.fit(
+            model,
+            d["x_train"],
+            d["y_train"],
+            loss="cross_entropy",
+            optimizer=optim.Adam(learning_rate),
+            epochs=epochs,
+            validation_data=(d["x_val"], d["y_val"]) if validation else None,
+            score_train=False,
+            callbacks=[snapshots],
+        )
+        return snapshots.weights, history.history
 
     def test_accuracy(weights):
         model = layers.mlp([64, hidden, 10], seed=0)

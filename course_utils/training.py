@@ -10,6 +10,11 @@ the whole training set in inference mode, with the epoch's final weights. Keras
 reports the mean of the batch losses seen during the epoch instead (in training mode,
 so with dropout on). Ours makes train and validation curves directly comparable.
 As in Keras, both losses include the regularization penalty.
+
+It is the course's one training loop. Data that change every epoch (fresh augmented
+copies) come from a function ``epoch -> (x, y)``, as a Keras generator would give them;
+``score_train`` and ``validation_freq`` skip the measurements a quick experiment does
+not read, and callbacks see every epoch either way.
 """
 
 from __future__ import annotations
@@ -123,16 +128,43 @@ def train_step(model: Sequential, x, y, loss, optimizer) -> float:
     return _step(model, x, y, loss, optimizer) + model.penalty()
 
 
+def _seeded(model: Sequential, seed) -> np.random.Generator:
+    """A generator from ``seed``; layers that draw in training mode (dropout) get theirs
+    from it first, then it shuffles."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if hasattr(layer, "rng"):
+            layer.rng = np.random.default_rng(rng.integers(2**32))
+    return rng
+
+
+def _validated_epochs(validation_freq, epochs: int):
+    """The set of epochs (from 1) to validate, from an int or a collection of epochs."""
+    if isinstance(validation_freq, (int, np.integer)) and not isinstance(validation_freq, bool):
+        every = _validate.integer("validation_freq", validation_freq, low=1)
+        return {e for e in range(1, epochs + 1) if e % every == 0}
+    try:
+        chosen = {_validate.integer("validation_freq", e, low=1) for e in validation_freq}
+    except TypeError:
+        raise TypeError(
+            "validation_freq must be an int (validate every n-th epoch) or a collection of "
+            f"epochs counted from 1 (e.g. range(141, 151)), got {validation_freq!r}"
+        ) from None
+    return chosen
+
+
 def fit(
     model: Sequential,
     x,
-    y,
+    y=None,
     *,
     loss,
     optimizer,
     epochs: int = 10,
     batch_size: int | None = None,
     validation_data=None,
+    validation_freq=1,
+    score_train=True,
     callbacks=(),
     shuffle: bool = True,
     seed=0,
@@ -142,7 +174,9 @@ def fit(
 
     Args:
         model: A :class:`~course_utils.layers.Sequential`.
-        x: Inputs ``(N, D)``.
+        x: Inputs ``(N, D)``; or, for data that change every epoch (fresh augmented
+            copies, in the spirit of a Keras generator), a function ``epoch -> (x, y)``
+            called once per epoch, from 0, in order (``y`` is then left out).
         y: Targets: int labels ``(N,)`` for cross-entropy, values ``(N,)`` or ``(N, K)``
             for mean squared error.
         loss: A :class:`~course_utils.losses.Loss` or 'cross_entropy' / 'mse'.
@@ -150,9 +184,20 @@ def fit(
         epochs: Passes over the training data, >= 1.
         batch_size: Rows per step; None means the whole set (one step per epoch).
         validation_data: Optional ``(x_val, y_val)``, evaluated after every epoch.
+        validation_freq: Validate every n-th epoch (an int, as in Keras), or in the
+            epochs of a collection, counted from 1 (``range(141, 151)``: the last 10
+            of 150). Epochs without validation have no ``val_`` entries in their logs.
+        score_train: What the ``loss`` (and ``accuracy``) of each epoch's logs measure:
+            True scores the epoch's training data; a pair ``(x, y)`` scores that fixed
+            set instead (the originals, when the epochs train on augmented copies);
+            False scores nothing (faster, when only validation or callbacks matter):
+            the logs have only ``val_`` entries, and a divergence is then read from the
+            epoch's batch losses.
         callbacks: Objects with the :class:`Callback` methods, called in order.
         shuffle: Reshuffle the rows every epoch (from ``seed``).
-        seed: Seed of the shuffling (and of anything random in training mode).
+        seed: Seed of the shuffling (and of anything random in training mode): an int
+            seeds one generator for the whole run; a function ``epoch -> int`` seeds a
+            fresh one at every epoch, as if each epoch were a one-epoch ``fit``.
         verbose: 0 prints nothing; 1 prints about ten progress lines.
 
     Returns:
@@ -175,19 +220,23 @@ def fit(
         )
     loss = _losses.get(loss)
     epochs = _validate.integer("epochs", epochs, low=1)
-    x, y = _data_pair("x", x, "y", y)
-    n = len(x)
-    batch_size = n if batch_size is None else _validate.integer("batch_size", batch_size, low=1)
+    data = _epoch_data(x, y)
+    if batch_size is not None:
+        batch_size = _validate.integer("batch_size", batch_size, low=1)
     verbose = _validate.integer("verbose", verbose, low=0, high=1)
     if validation_data is not None:
         if len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (x_val, y_val)")
         x_val, y_val = _data_pair("x_val", validation_data[0], "y_val", validation_data[1])
-    rng = np.random.default_rng(seed)
-    # Layers that draw random numbers in training mode (dropout) use the run's generator.
-    for layer in model.layers:
-        if hasattr(layer, "rng"):
-            layer.rng = np.random.default_rng(rng.integers(2**32))
+    validated = _validated_epochs(validation_freq, epochs)
+    scored = bool(score_train) if isinstance(score_train, (bool, np.bool_)) else score_train
+    if scored is not True and scored is not False:
+        if len(score_train) != 2:
+            raise ValueError("score_train must be True, False or a pair (x, y) to score")
+        scored = _data_pair("x_score", score_train[0], "y_score", score_train[1])
+    per_epoch_seed = callable(seed)
+    if not per_epoch_seed:
+        rng = _seeded(model, seed)
 
     history = History()
     callbacks = [history, *callbacks]
@@ -196,20 +245,38 @@ def fit(
         cb.set_model(model)
         cb.on_train_begin({})
     every = max(1, epochs // 10)
+    x_epoch, y_epoch = data(0)
     with np.errstate(over="ignore", invalid="ignore"):  # a divergence is reported below
-        limit = DIVERGENCE_FACTOR * max(1.0, evaluate(model, x, y, loss)["loss"])
+        limit = None  # without a scored set, the first batch's loss sets it
+        if scored is not False:
+            before = (x_epoch, y_epoch) if scored is True else scored
+            limit = DIVERGENCE_FACTOR * max(1.0, evaluate(model, *before, loss)["loss"])
         for epoch in range(epochs):
+            if epoch:
+                x_epoch, y_epoch = data(epoch)
+            if per_epoch_seed:
+                rng = _seeded(model, seed(epoch))
+            n = len(x_epoch)
             order = rng.permutation(n) if shuffle else np.arange(n)
-            for start in range(0, n, batch_size):
-                idx = order[start : start + batch_size]
-                _step(model, x[idx], y[idx], loss, optimizer)  # (its loss is unused)
-            logs = evaluate(model, x, y, loss)
-            if validation_data is not None:
+            step = n if batch_size is None else batch_size
+            batch_losses = []
+            for start in range(0, n, step):
+                idx = order[start : start + step]
+                batch_losses.append(_step(model, x_epoch[idx], y_epoch[idx], loss, optimizer))
+                if limit is None:
+                    limit = DIVERGENCE_FACTOR * max(1.0, batch_losses[0] + model.penalty())
+            logs = {}
+            if scored is not False:
+                logs = evaluate(model, *((x_epoch, y_epoch) if scored is True else scored), loss)
+            if validation_data is not None and epoch + 1 in validated:
                 val = evaluate(model, x_val, y_val, loss)
                 logs.update({f"val_{k}": v for k, v in val.items()})
             for cb in callbacks:
                 cb.on_epoch_end(epoch, logs)
-            diverged = not np.isfinite(logs["loss"]) or logs["loss"] > limit
+            watched = (
+                logs["loss"] if scored is not False else np.mean(batch_losses) + model.penalty()
+            )
+            diverged = not np.isfinite(watched) or watched > limit
             if verbose and ((epoch + 1) % every == 0 or epoch == 0 or model.stop_training):
                 shown = "  ".join(f"{k} {v:.4f}" for k, v in logs.items())
                 print(f"epoch {epoch + 1:>4}/{epochs}  {shown}")
@@ -217,7 +284,7 @@ def fit(
                 history.diverged_epoch = epoch
                 warnings.warn(
                     f"training diverged at epoch {epoch + 1} of {epochs}: the training loss "
-                    f"is {logs['loss']:.4g}, so fit stopped there (the History keeps the "
+                    f"is {watched:.4g}, so fit stopped there (the History keeps the "
                     f"epochs so far). Try a smaller learning rate than "
                     f"{optimizer.learning_rate:g}.",
                     RuntimeWarning,
@@ -229,3 +296,25 @@ def fit(
     for cb in callbacks:
         cb.on_train_end({})
     return history
+
+
+def _epoch_data(x, y):
+    """``data(epoch) -> (x, y)``, checked: the fixed pair, or the caller's function."""
+    if not callable(x):
+        pair = _data_pair("x", x, "y", y)
+        return lambda epoch: pair
+    if y is not None:
+        raise TypeError(
+            "y must be left out when x is a function epoch -> (x, y): the function gives both"
+        )
+
+    def data(epoch):
+        out = x(epoch)
+        if not isinstance(out, tuple) or len(out) != 2:
+            raise TypeError(
+                f"the data function must return a pair (x, y), got {type(out).__name__} "
+                f"at epoch {epoch}"
+            )
+        return _data_pair("x", out[0], "y", out[1])
+
+    return data
