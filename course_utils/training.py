@@ -227,16 +227,10 @@ def fit(
     if validation_data is not None:
         if len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (x_val, y_val)")
-        x_val, y_val = _data_pair("x_val", validation_data[0], "y_val", validation_data[1])
+        validation_data = _data_pair("x_val", validation_data[0], "y_val", validation_data[1])
     validated = _validated_epochs(validation_freq, epochs)
-    scored = bool(score_train) if isinstance(score_train, (bool, np.bool_)) else score_train
-    if scored is not True and scored is not False:
-        if len(score_train) != 2:
-            raise ValueError("score_train must be True, False or a pair (x, y) to score")
-        scored = _data_pair("x_score", score_train[0], "y_score", score_train[1])
-    per_epoch_seed = callable(seed)
-    if not per_epoch_seed:
-        rng = _seeded(model, seed)
+    scored = _scored_set(score_train)
+    rng = None if callable(seed) else _seeded(model, seed)
 
     history = History()
     callbacks = [history, *callbacks]
@@ -254,48 +248,67 @@ def fit(
         for epoch in range(epochs):
             if epoch:
                 x_epoch, y_epoch = data(epoch)
-            if per_epoch_seed:
+            if callable(seed):
                 rng = _seeded(model, seed(epoch))
-            n = len(x_epoch)
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            step = n if batch_size is None else batch_size
-            batch_losses = []
-            for start in range(0, n, step):
-                idx = order[start : start + step]
-                batch_losses.append(_step(model, x_epoch[idx], y_epoch[idx], loss, optimizer))
-                if limit is None:
-                    limit = DIVERGENCE_FACTOR * max(1.0, batch_losses[0] + model.penalty())
+            order = rng.permutation(len(x_epoch)) if shuffle else np.arange(len(x_epoch))
+            batch_losses = _train_epoch(model, x_epoch, y_epoch, order, batch_size, loss, optimizer)
             logs = {}
             if scored is not False:
                 logs = evaluate(model, *((x_epoch, y_epoch) if scored is True else scored), loss)
             if validation_data is not None and epoch + 1 in validated:
-                val = evaluate(model, x_val, y_val, loss)
+                val = evaluate(model, *validation_data, loss)
                 logs.update({f"val_{k}": v for k, v in val.items()})
             for cb in callbacks:
                 cb.on_epoch_end(epoch, logs)
-            watched = (
-                logs["loss"] if scored is not False else np.mean(batch_losses) + model.penalty()
-            )
-            diverged = not np.isfinite(watched) or watched > limit
+            if scored is False:  # watch the batch losses
+                watched = np.mean(batch_losses) + model.penalty()
+                limit = limit or DIVERGENCE_FACTOR * max(1.0, batch_losses[0] + model.penalty())
+            else:
+                watched = logs["loss"]
             if verbose and ((epoch + 1) % every == 0 or epoch == 0 or model.stop_training):
                 shown = "  ".join(f"{k} {v:.4f}" for k, v in logs.items())
                 print(f"epoch {epoch + 1:>4}/{epochs}  {shown}")
-            if diverged:
+            if not np.isfinite(watched) or watched > limit:
                 history.diverged_epoch = epoch
-                warnings.warn(
-                    f"training diverged at epoch {epoch + 1} of {epochs}: the training loss "
-                    f"is {watched:.4g}, so fit stopped there (the History keeps the "
-                    f"epochs so far). Try a smaller learning rate than "
-                    f"{optimizer.learning_rate:g}.",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
+                _warn_diverged(epoch, epochs, watched, optimizer)
                 model.stop_training = True
             if model.stop_training:
                 break
     for cb in callbacks:
         cb.on_train_end({})
     return history
+
+
+def _train_epoch(model, x, y, order, batch_size, loss, optimizer) -> list[float]:
+    """The gradient steps of one epoch, on the rows of ``x`` in ``order``; batch losses."""
+    step = len(x) if batch_size is None else batch_size
+    return [
+        _step(
+            model, x[order[start : start + step]], y[order[start : start + step]], loss, optimizer
+        )
+        for start in range(0, len(x), step)
+    ]
+
+
+def _warn_diverged(epoch: int, epochs: int, loss: float, optimizer) -> None:
+    warnings.warn(
+        f"training diverged at epoch {epoch + 1} of {epochs}: the training loss is "
+        f"{loss:.4g}, so fit stopped there (the History keeps the epochs so far). Try a "
+        f"smaller learning rate than {optimizer.learning_rate:g}.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
+def _scored_set(score_train):
+    """True, False, or the checked pair ``(x, y)`` that :func:`fit`'s logs measure."""
+    if isinstance(score_train, (bool, np.bool_)):
+        return bool(score_train)
+    if not isinstance(score_train, (tuple, list)) or len(score_train) != 2:
+        raise ValueError(
+            f"score_train must be True, False or a pair (x, y) to score, got {score_train!r}"
+        )
+    return _data_pair("x_score", score_train[0], "y_score", score_train[1])
 
 
 def _epoch_data(x, y):

@@ -11,9 +11,17 @@ import ipywidgets
 import numpy as np
 import pytest
 
-from course_utils import augment, bias_variance, combined, l1_l2, plotting
+from course_utils import (
+    augment_figures,
+    bias_variance,
+    combined,
+    combined_figures,
+    contest,
+    l1_l2,
+    plotting,
+)
 from course_utils import dropout as D
-from course_utils import early_stopping as es
+from course_utils import early_stopping_study as study
 from course_utils.widgets import interactive_figure
 
 
@@ -26,7 +34,7 @@ def _curve(n=40):
 def _comparison():
     p = combined.make_problem()
     techniques = [combined.TECHNIQUES[n] for n in ("none", "L2", "early stopping")]
-    return combined.compare(p, techniques, seeds=(0, 1), epochs=15)
+    return contest.compare(p, techniques, seeds=(0, 1), epochs=15)
 
 
 # notebook: (figure function, {control: widget}, [(control, new value), ...])
@@ -56,7 +64,7 @@ CASES = {
         [("draw", 3), ("rate", 0.8)],
     ),
     "04 data augmentation": lambda: (
-        augment.augmentation_preview_figure,
+        augment_figures.augmentation_preview_figure,
         {
             "rotation": ipywidgets.FloatSlider(value=15, min=0, max=180),
             "zoom": ipywidgets.FloatSlider(value=0.1, min=0, max=0.5),
@@ -66,7 +74,7 @@ CASES = {
         [("rotation", 120), ("zoom", 0.4), ("shift", 3), ("blur", 2)],
     ),
     "05 early stopping": lambda: (
-        functools.partial(es.early_stopping_figure, _curve()[0], loss=_curve()[1]),
+        functools.partial(study.early_stopping_figure, _curve()[0], loss=_curve()[1]),
         {
             "patience": ipywidgets.IntSlider(value=3, min=0, max=30),
             "min_delta": ipywidgets.FloatSlider(value=0.0, min=0.0, max=0.05, step=0.005),
@@ -74,7 +82,7 @@ CASES = {
         [("patience", 15), ("min_delta", 0.03)],
     ),
     "06 putting it together": lambda: (
-        functools.partial(combined.technique_figure, _comparison()),
+        functools.partial(combined_figures.technique_figure, _comparison()),
         {
             "technique": ipywidgets.Dropdown(options=list(_comparison().runs), value="L2"),
             "metric": ipywidgets.ToggleButtons(options=["accuracy", "loss"]),
