@@ -1,19 +1,27 @@
 """Training on freshly augmented images, and the data draws of notebook 04.
 
 :func:`fit_augmented` is :func:`course_utils.training.fit` given a function of the
-epoch that returns the originals plus new augmented copies; :func:`epoch_copies` makes
-those copies for many epochs in a few calls; :func:`draw_training_sets` draws the small
-training set, the pool of extra real digits and the validation digits of notebook 04.
+epoch that returns the originals plus new augmented copies; :func:`recorded_copies`
+lets runs that would make the same copies share them; :func:`draw_training_sets` draws
+the small training set, the pool of extra real digits and the validation digits of
+notebook 04.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from course_utils import _validate, training
-from course_utils.augment import RandomAugmenter, as_images, transform
+from course_utils.augment import RandomAugmenter, as_images
 
-__all__ = ["draw_training_sets", "epoch_copies", "fit_augmented"]
+__all__ = [
+    "draw_training_sets",
+    "fit_augmented",
+    "recorded_copies",
+    "shared_copies",
+]
 
 
 def fit_augmented(
@@ -30,6 +38,7 @@ def fit_augmented(
     keep_originals: bool = True,
     seed: int = 0,
     validate_last: int | None = None,
+    score_train: bool = True,
 ):
     """Train a NumPy model on freshly augmented images, new ones every epoch.
 
@@ -53,6 +62,8 @@ def fit_augmented(
         seed: Seed of the shuffling; epoch ``e`` uses ``seed + e``.
         validate_last: Evaluate the validation data only in the last ``validate_last``
             epochs (None: every epoch), when only those are used.
+        score_train: Record the loss and accuracy on the originals every epoch; False
+            skips them (faster, when only the validation scores are read).
 
     Returns:
         ``{'loss', 'accuracy'[, 'val_loss', 'val_accuracy']}``, one entry per epoch
@@ -78,11 +89,13 @@ def fit_augmented(
         x_val = np.asarray(validation_data[0], dtype=np.float64).reshape(len(y_val), -1)
         validation_data = (x_val, y_val)
 
+    tiled = np.tile(x, (copies, 1, 1))
+    y_epoch = np.tile(y, copies + 1 if keep_originals else copies)
+
     def epoch_data(epoch):
         # fresh transforms every epoch: `copies` new versions of every image
-        new = augmenter(np.tile(x, (copies, 1, 1))).reshape(copies * len(x), -1)
-        x_epoch = np.concatenate([flat, new]) if keep_originals else new
-        return x_epoch, np.tile(y, copies + 1 if keep_originals else copies)
+        new = augmenter(tiled).reshape(len(tiled), -1)
+        return (np.concatenate([flat, new]) if keep_originals else new), y_epoch
 
     return training.fit(
         model,
@@ -93,46 +106,50 @@ def fit_augmented(
         batch_size=batch_size,
         validation_data=validation_data,
         validation_freq=validated,
-        score_train=(flat, y),
+        score_train=(flat, y) if score_train else False,
         seed=lambda epoch: seed + epoch,
     ).history
 
 
-#: Epochs whose augmented copies :func:`epoch_copies` makes in one call.
-CHUNK_EPOCHS = 10
+class _Recorded:
+    """``augmenter(images)``, flattened, once per epoch, kept for the runs that share it."""
+
+    def __init__(self, augmenter, images):
+        self.augmenter, self.images, self._done = augmenter, images, []
+
+    def __call__(self, epoch: int) -> np.ndarray:
+        while len(self._done) <= epoch:  # epochs come in order, from 0
+            self._done.append(self.augmenter(self.images).reshape(len(self.images), -1))
+        return self._done[epoch]
 
 
-def epoch_copies(augmenter, images, epochs: int):
-    """``copies(epoch)``: the flattened augmented copies of ``images`` for that epoch,
-    the very ones ``augmenter(images)`` called once per epoch would give.
+_shared: dict | None = None
 
-    The parameters are drawn epoch by epoch, in the augmenter's order; the images of
-    :data:`CHUNK_EPOCHS` epochs are then transformed in one batch (the transform
-    works pixel by pixel, so the batch changes no value, only the number of calls).
-    """
-    if not isinstance(augmenter, RandomAugmenter) or augmenter.blur > 0 or augmenter.noise > 0:
-        return lambda epoch: augmenter(images).reshape(len(images), -1)
-    n = len(images)
-    chunk: dict[int, np.ndarray] = {}
 
-    def copies(epoch):
-        first = epoch - epoch % CHUNK_EPOCHS
-        if first not in chunk:
-            chunk.clear()
-            k = min(CHUNK_EPOCHS, epochs - first)
-            drawn = [augmenter.draw(n) for _ in range(k)]
-            p = {key: np.concatenate([d[key] for d in drawn]) for key in drawn[0]}
-            out = transform(
-                np.tile(images, (k, 1, 1)),
-                angle=p["angle"],
-                scale=p["scale"],
-                dy=p["dy"],
-                dx=p["dx"],
-            )
-            chunk[first] = out.reshape(k, n, -1)
-        return chunk[first][epoch - first]
+@contextlib.contextmanager
+def shared_copies():
+    """Within this block, :func:`recorded_copies` of equal fresh augmenters on the same
+    images make the copies once and share them; they are dropped at the end."""
+    global _shared
+    outer, _shared = _shared, {} if _shared is None else _shared
+    try:
+        yield
+    finally:
+        _shared = outer
 
-    return copies
+
+def recorded_copies(augmenter: RandomAugmenter, images):
+    """``copies(epoch)``: the flattened ``augmenter(images)`` of that epoch (one call per
+    epoch, in order). Inside :func:`shared_copies`, an augmenter not yet called, with
+    the same settings and seed (the same ``repr``), on the same ``images`` array, gives
+    the same copies, so they are made once and shared."""
+    key = (id(images), repr(augmenter))
+    recorded = None if _shared is None else _shared.get(key)
+    if recorded is None or recorded.images is not images:
+        recorded = _Recorded(augmenter, images)
+        if _shared is not None:
+            _shared[key] = recorded
+    return recorded
 
 
 def draw_training_sets(labels, per_class: int, extra_per_class: int, n_val: int, seed: int = 0):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils import _validate, combined, contest, plotting
+from course_utils.augment_figures import plot_digits
 
 __all__ = ["comparison_figure", "gains_figure", "problem_figure", "technique_figure"]
 
@@ -12,31 +13,20 @@ __all__ = ["comparison_figure", "gains_figure", "problem_figure", "technique_fig
 def problem_figure(problem: combined.Problem, n: int = 30):
     """The first ``n`` training digits with the label the network is given; the wrong
     labels in red, with the true digit in brackets."""
-    import matplotlib.pyplot as plt
-
     if not isinstance(problem, combined.Problem):
         raise TypeError(f"problem must be a Problem (see make_problem), got {type(problem)}")
     n = _validate.integer("n", n, low=1, high=len(problem.y_train))
-    ncols = min(15, n)
-    nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(0.62 * ncols, 0.78 * nrows), squeeze=False)
-    plt.close(fig)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i >= n:
-            continue
-        ax.imshow(problem.images_train[i], cmap="gray_r", vmin=0, vmax=1)
-        given, true = int(problem.y_train[i]), int(problem.y_train_clean[i])
-        if problem.flipped[i]:
-            ax.set_title(f"{given} ({true})", fontsize=8, color="tab:red")
-        else:
-            ax.set_title(str(given), fontsize=8)
-    wrong = int(problem.flipped[:n].sum())
-    fig.suptitle(
+    given, true, wrong = problem.y_train[:n], problem.y_train_clean[:n], problem.flipped[:n]
+    titles = [f"{g} ({t})" if w else str(g) for g, t, w in zip(given, true, wrong, strict=True)]
+    suptitle = (
         f"{n} of the {len(problem.y_train)} training digits with their given labels: "
-        f"{wrong} wrong (red, true digit in brackets)",
-        fontsize=9,
+        f"{int(wrong.sum())} wrong (red, true digit in brackets)"
     )
+    # one picture for all the digits (fast to draw), as notebook 04's plot_digits
+    fig = plot_digits(problem.images_train[:n], titles, ncols=15, size=0.62, suptitle=suptitle)
+    for text, w in zip(fig.axes[0].texts, wrong, strict=True):
+        if w:
+            text.set_color("tab:red")
     return fig
 
 

@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils import _validate, combined, layers
+from course_utils.augment_training import shared_copies
 from course_utils.early_stopping import EarlyStopping, WeightSnapshots, replay
 
 #: The draws of the contest: each one a new split, new wrong labels and a new seed.
@@ -162,6 +163,8 @@ class Grid(NamedTuple):
         draws: The draws (seeds of the problems and of the runs).
         runs: ``{technique: [[Run per draw] per candidate]}``; ``test_accuracy`` is NaN
             (the test set is scored only by :func:`final`). ``"none"`` has one candidate.
+            Learning curves are recorded on every draw for ``"none"``, and on the first
+            draw only for the others (what early stopping watches is always recorded).
         seconds: Wall-clock time of the whole grid.
     """
 
@@ -245,16 +248,24 @@ def tune(
     epochs = _validate.integer("epochs", epochs, low=1)
     width = _validate.integer("width", width, low=1)
     start = time.perf_counter()
+    with shared_copies():  # augmentation x1 and the combination: the same copies, made once
+        runs, problems = _train_grid(names, draws, epochs, width)
+    return Grid(problems, draws, runs, time.perf_counter() - start)
+
+
+def _train_grid(names, draws, epochs: int, width: int) -> tuple[dict, list]:
+    """:func:`tune`'s runs, ``{technique: [[Run per draw] per candidate]}``, and problems."""
     problems = _problems(draws)
     kw = {"epochs": epochs, "width": width, "score_test": False}
     runs: dict = {"none": [[]]}
     snaps = []
-    for d, problem in zip(draws, problems, strict=True):
+    for d, problem in zip(draws, problems, strict=True):  # the baseline: every curve
         snap = WeightSnapshots()
         runs["none"][0].append(
             combined.train(combined.Technique("none"), problem, seed=d, callbacks=[snap], **kw)
         )
         snaps.append(snap.weights)
+    first = draws[0]  # the others' curves are not drawn: skip them
     for name in names:
         runs[name] = []
         for technique in combined.candidates(name):
@@ -265,11 +276,11 @@ def tune(
                 ]
             else:
                 row = [
-                    combined.train(technique, p, seed=d, **kw)
+                    combined.train(technique, p, seed=d, curves=d == first, **kw)
                     for d, p in zip(draws, problems, strict=True)
                 ]
             runs[name].append(row)
-    return Grid(problems, draws, runs, time.perf_counter() - start)
+    return runs, problems
 
 
 def choose(grid: Grid) -> dict[str, int]:

@@ -174,6 +174,46 @@ def test_fit_augmented_draws_new_images_every_epoch_and_records_history(digits):
     assert h["loss"][-1] == pytest.approx(expected["loss"])  # measured on the originals
 
 
+def test_fit_augmented_is_fit_with_fresh_copies_and_can_skip_the_training_scores(digits):
+    x, y = digits
+    runs = []
+    for score in (True, False):
+        model = layers.mlp([64, 8, 10], seed=0)
+        h = AT.fit_augmented(
+            model,
+            x,
+            y,
+            A.RandomAugmenter(rotation=10, shift=1.0, seed=3),
+            optimizer=optim.Adam(0.01),
+            epochs=13,
+            copies=2,
+            validation_data=(x[:10], y[:10]),
+            validate_last=3,
+            score_train=score,
+        )
+        runs.append((h, model.get_weights()))
+    # the same run by hand: one augmenter call per epoch, fit with a data function
+    model, augmenter = (
+        layers.mlp([64, 8, 10], seed=0),
+        A.RandomAugmenter(rotation=10, shift=1.0, seed=3),
+    )
+    flat = x.reshape(len(x), -1)
+
+    def data(epoch):
+        new = augmenter(np.tile(x, (2, 1, 1))).reshape(2 * len(x), -1)
+        return np.concatenate([flat, new]), np.tile(y, 3)
+
+    training.fit(
+        model, data, loss="cross_entropy", optimizer=optim.Adam(0.01), epochs=13, seed=lambda e: e
+    )
+    (scored, w_scored), (quick, w_quick) = runs
+    assert set(quick) == {"val_loss", "val_accuracy"} and len(quick["val_loss"]) == 3
+    assert quick["val_loss"] == scored["val_loss"] and len(scored["loss"]) == 13
+    for a, b, c in zip(w_scored, w_quick, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+
+
 def test_fit_augmented_copies_only_mode():
     x = np.random.default_rng(0).uniform(0, 1, (6, 4, 4))
     y = np.arange(6) % 2

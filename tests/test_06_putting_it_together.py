@@ -329,13 +329,44 @@ def test_train_fast_path_equals_the_plain_fit_loop(decay):
     np.testing.assert_array_equal(ours[1], theirs[1])
 
 
-def test_augmented_copies_in_chunks_equal_one_augmenter_call_per_epoch():
+def test_shared_copies_are_made_once_and_equal_one_augmenter_call_per_epoch():
     images = combined.make_problem().images_train
-    copies = augment_training.epoch_copies(combined.make_augmenter(4, 2.0), images, 23)
-    one_by_one = combined.make_augmenter(4, 2.0)
-    for epoch in range(23):
+    one_by_one = combined.make_augmenter(4, 1.0)
+    with augment_training.shared_copies():
+        a = augment_training.recorded_copies(combined.make_augmenter(4, 1.0), images)
+        b = augment_training.recorded_copies(combined.make_augmenter(4, 1.0), images)
+        other = augment_training.recorded_copies(combined.make_augmenter(5, 1.0), images)
+    outside = augment_training.recorded_copies(combined.make_augmenter(4, 1.0), images)
+    assert a is b and other is not a and outside is not a
+    for epoch in range(12):
         expected = one_by_one(images).reshape(len(images), -1)
-        np.testing.assert_array_equal(copies(epoch), expected)
+        np.testing.assert_array_equal(a(epoch), expected)
+        np.testing.assert_array_equal(b(epoch), expected)
+        np.testing.assert_array_equal(outside(epoch), expected)
+        assert not np.array_equal(other(epoch), expected)
+
+
+@pytest.mark.parametrize(
+    "technique",
+    [
+        combined.Technique("plain"),
+        combined.Technique("es", early_stopping=True, patience=3),
+        combined.Technique("all", augment=True, early_stopping=True, patience=3, l2=0.003),
+    ],
+    ids=lambda t: t.name,
+)
+def test_train_without_curves_gives_the_same_run(technique):
+    p = combined.make_problem()
+    full = combined.train(technique, p, epochs=12, seed=1)
+    quick = combined.train(technique, p, epochs=12, seed=1, curves=False)
+    for x, y in zip(full.model.get_weights(), quick.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert full._replace(model=None, history=None, seconds=0) == quick._replace(
+        model=None, history=None, seconds=0
+    )
+    assert set(full.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    watched = {"plain": set(), "es": {"val_loss", "val_accuracy"}, "all": set()}
+    assert set(quick.history) == watched[technique.name]
 
 
 def test_early_stopping_watches_the_data_loss_when_a_penalty_is_present():
