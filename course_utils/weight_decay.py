@@ -110,6 +110,7 @@ def _full_batch(model, problem, optimizer, steps: int) -> np.ndarray:
         epochs=steps,
         callbacks=[_Norms()],
         shuffle=False,
+        score_train=False,  # only the kernel norms are read
     )
     return np.array(norms)
 
@@ -339,6 +340,7 @@ def momentum_l2_vs_decay(
             epochs=steps,
             callbacks=[_Blank()],
             shuffle=False,
+            score_train=False,  # only the weights are read
         )
         return model.get_weights(), np.array(norms)
 
