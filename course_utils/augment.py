@@ -13,11 +13,13 @@ background). Working backwards like this leaves no holes in the output.
 Angles are in degrees, counter-clockwise as seen on screen (as ``RandomRotation``).
 A zoom ``scale`` above 1 makes the content bigger; a shift ``(dy, dx)`` moves the
 content ``dy`` rows down and ``dx`` columns right.
+
+Training on fresh augmented copies and notebook 04's draws of the data are in
+:mod:`course_utils.augment_training`; pictures of digits in :mod:`course_utils.augment_figures`.
 """
 
 from __future__ import annotations
 
-import functools
 import numbers
 
 import numpy as np
@@ -27,16 +29,13 @@ from course_utils import _validate
 __all__ = [
     "RandomAugmenter",
     "add_noise",
-    "augmentation_preview_figure",
+    "as_images",
     "bilinear_sample",
-    "draw_training_sets",
-    "fit_augmented",
     "flip_left_right",
     "gaussian_blur",
     "gaussian_kernel",
     "keras_transform_matrix",
     "mixup",
-    "plot_digits",
     "rotate",
     "shift",
     "transform",
@@ -45,8 +44,13 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- checks
-def _as_images(images, name: str = "images") -> tuple[np.ndarray, bool]:
-    """A float batch ``(N, H, W)`` and whether the input was one image ``(H, W)``."""
+def as_images(images, name: str = "images") -> tuple[np.ndarray, bool]:
+    """A float batch ``(N, H, W)`` and whether the input was one image ``(H, W)``.
+
+    Raises:
+        TypeError, ValueError: ``images`` is not one image ``(H, W)`` or a batch
+            ``(N, H, W)`` of numbers, with H, W >= 2.
+    """
     if isinstance(images, (str, bytes)) or images is None:
         raise TypeError(f"{name} must be an array of pixel values, got {type(images).__name__}")
     arr = _validate.array(name, images)
@@ -162,7 +166,7 @@ def transform(images, *, angle=0.0, scale=1.0, dy=0.0, dx=0.0, fill: float = 0.0
     Returns:
         The transformed images, same shape as ``images``.
     """
-    x, single = _as_images(images)
+    x, single = as_images(images)
     n = len(x)
     angle = _per_image("angle", angle, n)
     scale = _per_image("scale", scale, n, low=0, low_open=True)
@@ -224,7 +228,7 @@ def zoom(images, scale, *, fill: float = 0.0) -> np.ndarray:
 
 def flip_left_right(images) -> np.ndarray:
     """Mirror each image left to right (a label-breaking transform for digits)."""
-    x, single = _as_images(images)
+    x, single = as_images(images)
     out = x[:, :, ::-1].copy()
     return out[0] if single else out
 
@@ -275,7 +279,7 @@ def gaussian_blur(images, sigma) -> np.ndarray:
     Returns:
         The blurred images, same shape as ``images``.
     """
-    x, single = _as_images(images)
+    x, single = as_images(images)
     n, h, w = x.shape
     if isinstance(sigma, numbers.Real) and not isinstance(sigma, bool):
         kernel = np.tile(gaussian_kernel(sigma), (n, 1))
@@ -301,7 +305,7 @@ def add_noise(images, std: float, rng=0, *, clip: bool = True) -> np.ndarray:
         rng: A numpy Generator (its state advances) or an int seed.
         clip: Keep the result in [0, 1], the range of the pixels.
     """
-    x, single = _as_images(images)
+    x, single = as_images(images)
     std = _validate.number("std", std, low=0)
     rng = _generator(rng)
     out = x + std * rng.standard_normal(x.shape)
@@ -362,7 +366,7 @@ class RandomAugmenter:
 
     def __call__(self, images) -> np.ndarray:
         """Augmented copies of ``images`` ``(N, H, W)`` (or one ``(H, W)``), same shape."""
-        x, single = _as_images(images)
+        x, single = as_images(images)
         n = len(x)
         p = self.draw(n)
         # transform(x, angle=p["angle"], ...), without checking our own draws again
@@ -382,10 +386,11 @@ class RandomAugmenter:
 
 
 class SplitAugmenter:
-    """Two augmenters for two groups of training images, as :func:`fit_augmented` calls it.
+    """Two augmenters for two groups of training images, as ``fit_augmented`` calls it.
 
-    :func:`fit_augmented` hands its augmenter ``copies`` stacked copies of the training
-    images, in their order, so row ``k`` of that stack is training image ``k mod N``.
+    :func:`course_utils.augment_training.fit_augmented` hands its augmenter ``copies``
+    stacked copies of the training images, in their order, so row ``k`` of that stack
+    is training image ``k mod N``.
     ``chosen`` marks the training images (one flag each) that get ``chosen_augmenter``;
     all others get ``other_augmenter``. For example: turn every digit up to 180 degrees
     except the sixes and nines.
@@ -414,7 +419,7 @@ class SplitAugmenter:
 
     def __call__(self, images) -> np.ndarray:
         """Augmented copies of a stack of whole copies of the training images ``(k N, H, W)``."""
-        x, _ = _as_images(images)
+        x, _ = as_images(images)
         n = len(self.chosen)
         if len(x) % n:
             raise ValueError(
@@ -425,143 +430,6 @@ class SplitAugmenter:
         if mask.any():
             out[mask] = self.chosen_augmenter(x[mask])
         return out
-
-
-def fit_augmented(
-    model,
-    images,
-    labels,
-    augmenter,
-    *,
-    optimizer,
-    epochs: int,
-    batch_size: int | None = None,
-    validation_data=None,
-    copies: int = 1,
-    keep_originals: bool = True,
-    seed: int = 0,
-    validate_last: int | None = None,
-):
-    """Train a NumPy model on freshly augmented images, new ones every epoch.
-
-    Each epoch trains on the originals plus ``copies`` augmented copies of each (or on
-    the augmented copies only when ``keep_originals`` is False), with the steps of one
-    epoch of :func:`course_utils.training.fit` (the same shuffling from ``seed + epoch``,
-    the same weights), without ``fit``'s extra passes over the epoch's data to report
-    its loss. The optimizer keeps its state from one epoch to the next. The history
-    measures the loss and accuracy on the *original* training images, so its curves
-    compare with a run without augmentation.
-
-    Args:
-        model: A course ``Sequential`` taking flattened images ``(N, H * W)``.
-        images: Training images ``(N, H, W)``; labels: ints ``(N,)``.
-        augmenter: A callable mapping ``(N, H, W)`` to new ``(N, H, W)`` images.
-        optimizer: An optimizer from :mod:`course_utils.optim`.
-        epochs: Number of epochs, >= 1.
-        batch_size: Rows per step (None: the whole epoch's data in one step).
-        validation_data: Optional ``(images_val (M, H, W), labels_val (M,))``.
-        copies: Augmented copies of each image per epoch, >= 1.
-        keep_originals: Train on originals + augmented copies (True) or copies only.
-        seed: Seed of the shuffling; epoch ``e`` uses ``seed + e``.
-        validate_last: Evaluate the validation data only in the last ``validate_last``
-            epochs (None: every epoch), when only those are used.
-
-    Returns:
-        ``{'loss', 'accuracy'[, 'val_loss', 'val_accuracy']}``, one entry per epoch
-        (the ``val_`` lists: one per validated epoch).
-    """
-    from course_utils import training
-
-    x, _ = _as_images(images)
-    y = np.asarray(labels)
-    if len(y) != len(x):
-        raise ValueError(f"images and labels must have the same length, got {len(x)}, {len(y)}")
-    if not callable(augmenter):
-        raise TypeError(f"augmenter must be callable, got {type(augmenter).__name__}")
-    epochs = _validate.integer("epochs", epochs, low=1)
-    copies = _validate.integer("copies", copies, low=1)
-    if batch_size is not None:
-        batch_size = _validate.integer("batch_size", batch_size, low=1)
-    first_validated = 0
-    if validate_last is not None:
-        first_validated = epochs - _validate.integer("validate_last", validate_last, low=1)
-    flat = x.reshape(len(x), -1)
-    if validation_data is not None:
-        if len(validation_data) != 2:
-            raise ValueError("validation_data must be a pair (images_val, labels_val)")
-        y_val = np.asarray(validation_data[1])
-        x_val = np.asarray(validation_data[0], dtype=np.float64).reshape(len(y_val), -1)
-    history: dict[str, list[float]] = {}
-    for epoch in range(epochs):
-        # fresh transforms every epoch: `copies` new versions of every image
-        new = augmenter(np.tile(x, (copies, 1, 1))).reshape(copies * len(x), -1)
-        x_epoch = np.concatenate([flat, new]) if keep_originals else new
-        y_epoch = np.tile(y, copies + 1 if keep_originals else copies)
-        _one_epoch(model, x_epoch, y_epoch, optimizer, batch_size, seed + epoch)
-        logs = training.evaluate(model, flat, y, "cross_entropy")
-        if validation_data is not None and epoch >= first_validated:
-            val = training.evaluate(model, x_val, y_val, "cross_entropy")
-            logs.update({f"val_{k}": v for k, v in val.items()})
-        for key, value in logs.items():
-            history.setdefault(key, []).append(value)
-    return history
-
-
-def _one_epoch(model, x, y, optimizer, batch_size, seed):
-    """The gradient steps of ``training.fit(..., epochs=1, seed=seed)``, in the same order."""
-    from course_utils import losses, training
-
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:  # as fit: random layers (dropout) draw from the run's rng
-        if hasattr(layer, "rng"):
-            layer.rng = np.random.default_rng(rng.integers(2**32))
-    order = rng.permutation(len(x))
-    step = len(x) if batch_size is None else batch_size
-    loss = losses.get("cross_entropy")
-    for start in range(0, len(x), step):
-        idx = order[start : start + step]
-        training.train_step(model, x[idx], y[idx], loss, optimizer)
-
-
-def draw_training_sets(labels, per_class: int, extra_per_class: int, n_val: int, seed: int = 0):
-    """Draw a small balanced training set, a pool of extra real images, and a validation set.
-
-    For every class, ``per_class`` images go to training and the next ``extra_per_class``
-    to the extra pool; ``n_val`` of the remaining images, drawn at random, validate.
-    The three sets never share an image.
-
-    Args:
-        labels: Class of every image ``(N,)``, ints.
-        per_class: Training images per class, >= 1.
-        extra_per_class: Extra real images per class, >= 0.
-        n_val: Validation images, >= 1.
-        seed: Seed of the draw.
-
-    Returns:
-        ``(train_idx, extra_idx, val_idx)``, index arrays into ``labels``.
-    """
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be a 1-D array of ints, got {labels.dtype} {labels.shape}")
-    per_class = _validate.integer("per_class", per_class, low=1)
-    extra_per_class = _validate.integer("extra_per_class", extra_per_class, low=0)
-    n_val = _validate.integer("n_val", n_val, low=1)
-    rng = np.random.default_rng(_validate.integer("seed", seed, low=0))
-    train, extra = [], []
-    for c in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == c))
-        if len(idx) < per_class + extra_per_class:
-            raise ValueError(
-                f"class {c} has {len(idx)} images, fewer than per_class + extra_per_class = "
-                f"{per_class + extra_per_class}"
-            )
-        train.append(idx[:per_class])
-        extra.append(idx[per_class : per_class + extra_per_class])
-    train, extra = np.concatenate(train), np.concatenate(extra)
-    rest = np.setdiff1d(np.arange(len(labels)), np.concatenate([train, extra]))
-    if n_val > len(rest):
-        raise ValueError(f"n_val must be <= {len(rest)} (the images left), got {n_val}")
-    return train, extra, rng.permutation(rest)[:n_val]
 
 
 def keras_transform_matrix(shape, *, angle=0.0, scale=1.0, dy=0.0, dx=0.0) -> np.ndarray:
@@ -605,7 +473,7 @@ def mixup(images, labels, n_classes: int = 10, *, alpha: float = 0.2, rng=0):
     """
     from course_utils.datasets import one_hot
 
-    x, single = _as_images(images)
+    x, single = as_images(images)
     if single:
         raise ValueError("mixup needs a batch (N, H, W) of at least two images")
     alpha = _validate.number("alpha", alpha, low=0, low_open=True)
@@ -618,125 +486,3 @@ def mixup(images, labels, n_classes: int = 10, *, alpha: float = 0.2, rng=0):
     mixed = lam[:, None, None] * x + (1 - lam[:, None, None]) * x[partner]
     soft = lam[:, None] * y + (1 - lam[:, None]) * y[partner]
     return mixed, soft, lam
-
-
-# ------------------------------------------------------------------------- figures
-def _mosaic(images, ncols: int = 10, *, gap: int = 1, top: int = 0) -> np.ndarray:
-    """Tile a batch ``(N, H, W)`` into one array, ``gap`` NaN pixels between tiles and
-    ``top`` NaN rows above each row of tiles (room for titles)."""
-    n, h, w = images.shape
-    nrows = -(-n // ncols)
-    row_h, col_w = h + gap + top, w + gap
-    out = np.full((nrows * row_h - gap, ncols * col_w - gap), np.nan)
-    for i, img in enumerate(images):
-        r, c = divmod(i, ncols)
-        out[r * row_h + top : r * row_h + top + h, c * col_w : c * col_w + w] = img
-    return out
-
-
-def plot_digits(images, titles=None, *, ncols: int = 10, size: float = 1.0, suptitle=None):
-    """Show images in a grid, each with an optional title; returns the Figure.
-
-    All images go into one picture (fast to draw), values 0 (paper) to 1 (ink).
-
-    Args:
-        images: One image ``(H, W)`` or a batch ``(N, H, W)``.
-        titles: Optional list of N strings.
-        ncols: Images per row.
-        size: Inches per image.
-        suptitle: Optional title of the whole figure.
-    """
-    import matplotlib.pyplot as plt
-
-    x, _ = _as_images(images)
-    n, h, w = x.shape
-    ncols = min(_validate.integer("ncols", ncols, low=1), n)
-    size = _validate.number("size", size, low=0, low_open=True)
-    if titles is not None and len(titles) != n:
-        raise ValueError(f"titles must have one entry per image ({n}), got {len(titles)}")
-    top = max(2, h // 2) if titles is not None else 0
-    mosaic = _mosaic(x, ncols, top=top)
-    rows_px, cols_px = mosaic.shape
-    fig, ax = plt.subplots(
-        figsize=(size * ncols, size * ncols * rows_px / cols_px + (0.3 if suptitle else 0))
-    )
-    plt.close(fig)
-    ax.imshow(mosaic, cmap=_digit_cmap(), vmin=0, vmax=1, interpolation="nearest")
-    ax.set_axis_off()
-    if titles is not None:
-        for i, title in enumerate(titles):
-            r, c = divmod(i, ncols)
-            ax.text(
-                c * (w + 1) + (w - 1) / 2,
-                r * (h + 1 + top) + top - 1.2,
-                title,
-                ha="center",
-                va="bottom",
-                fontsize=8,
-            )
-    if suptitle:
-        ax.set_title(suptitle, fontsize=10)
-    return fig
-
-
-@functools.lru_cache(maxsize=1)
-def _preview_digits() -> np.ndarray:
-    from course_utils.datasets import load_digits
-
-    images, labels = load_digits()
-    first = [int(np.flatnonzero(labels == d)[0]) for d in range(10)]
-    out = images[first]
-    out.flags.writeable = False
-    return out
-
-
-def augmentation_preview_figure(
-    rotation: float = 15.0,
-    zoom: float = 0.1,
-    shift: float = 1.0,
-    blur: float = 0.5,
-    *,
-    n_rows: int = 4,
-    seed: int = 0,
-):
-    """The "Try it" figure of notebook 04: one digit of each class and random augmentations.
-
-    The top row shows the digits 0..9 as they are; each row below shows a fresh draw of
-    :class:`RandomAugmenter` with the given strengths (same ``seed``: same picture).
-
-    Args:
-        rotation: Largest angle in degrees, in [0, 180].
-        zoom: Largest relative change of size, in [0, 1).
-        shift: Largest shift in pixels, >= 0.
-        blur: Largest blur sigma in pixels, >= 0.
-        n_rows: Rows of augmented digits, >= 1.
-        seed: Seed of the augmenter.
-    """
-    import matplotlib.pyplot as plt
-
-    n_rows = _validate.integer("n_rows", n_rows, low=1, high=20)
-    augmenter = RandomAugmenter(rotation=rotation, zoom=zoom, shift=shift, blur=blur, seed=seed)
-    digits = _preview_digits()
-    batch = np.concatenate([digits] + [augmenter(digits) for _ in range(n_rows)])
-    fig, ax = plt.subplots(figsize=(7.0, 0.8 * (n_rows + 1) + 0.5))
-    plt.close(fig)
-    cmap = _digit_cmap()
-    ax.imshow(_mosaic(batch), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
-    ax.axhline(8.5, color="tab:blue", linewidth=2)
-    ax.set_xticks([])
-    ax.set_yticks([4 + 9 * i for i in range(n_rows + 1)], ["original"] + ["augmented"] * n_rows)
-    ax.grid(False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    ax.set_title(
-        f"rotation ±{rotation:g}°, zoom ±{zoom:.0%}, shift ±{shift:g} px, blur σ ≤ {blur:g}",
-        fontsize=10,
-    )
-    return fig
-
-
-def _digit_cmap():
-    """The grey colour map of the course's digit pictures (ink dark, gaps light grey)."""
-    import matplotlib
-
-    return matplotlib.colormaps["gray_r"].with_extremes(bad="#dde3ea")

@@ -23,28 +23,136 @@ keeps from snapshots of that run; the result is the run ``combined.train`` would
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate, combined, layers, plotting
+from course_utils import _validate, combined, layers
+from course_utils.augment_training import shared_copies
 from course_utils.early_stopping import EarlyStopping, WeightSnapshots, replay
 
 #: The draws of the contest: each one a new split, new wrong labels and a new seed.
 DRAWS = (0, 1, 2, 3, 4)
+#: Seeds of :func:`compare` (weights, shuffling, dropout masks, augmentations).
+SEEDS = (0, 1, 2)
+#: What every run measures, as attributes of :class:`combined.Run`.
+METRICS = ("train_accuracy", "memorised", "val_accuracy", "test_accuracy", "epochs_run")
 
 __all__ = [
     "DRAWS",
+    "METRICS",
+    "SEEDS",
+    "Comparison",
     "Grid",
     "Paired",
     "choice_table",
     "choose",
+    "compare",
     "final",
-    "gains_figure",
+    "format_table",
     "paired",
     "tune",
 ]
+
+
+class Comparison(NamedTuple):
+    """Every technique over every seed.
+
+    Attributes:
+        runs: ``{technique name: [Run per seed]}``.
+        mean: ``{technique name: {metric: mean over seeds}}`` for :data:`METRICS`.
+        std: The same, sample standard deviations over seeds (ddof = 1; 0 for one seed).
+        seconds: Total wall-clock time.
+    """
+
+    runs: dict
+    mean: dict
+    std: dict
+    seconds: float
+
+    def ranking(self, metric: str = "test_accuracy") -> list[str]:
+        """Technique names, best first, by the mean of ``metric``."""
+        _validate.choice("metric", metric, METRICS)
+        return sorted(self.mean, key=lambda name: -self.mean[name][metric])
+
+
+def _summary(runs: dict, start: float) -> Comparison:
+    """The :class:`Comparison` of ``{name: [Run, ...]}``, timed from ``start``."""
+
+    def spread(values):
+        return float(np.std(values, ddof=1 if len(values) > 1 else 0))
+
+    mean = {
+        n: {m: float(np.mean([getattr(r, m) for r in rs])) for m in METRICS}
+        for n, rs in runs.items()
+    }
+    std = {n: {m: spread([getattr(r, m) for r in rs]) for m in METRICS} for n, rs in runs.items()}
+    return Comparison(runs, mean, std, time.perf_counter() - start)
+
+
+def compare(
+    problem: combined.Problem,
+    techniques: Mapping[str, combined.Technique] | Sequence[combined.Technique] | None = None,
+    *,
+    seeds: Sequence[int] = SEEDS,
+    **train_kwargs,
+) -> Comparison:
+    """Train every technique with every seed and average what was measured.
+
+    Args:
+        problem: From :func:`combined.make_problem`.
+        techniques: Techniques to run (a dict or a list); :data:`combined.TECHNIQUES`
+            by default.
+        seeds: One run per seed, at least one.
+        **train_kwargs: Passed to :func:`combined.train` (epochs, width, ...).
+
+    Returns:
+        A :class:`Comparison`.
+    """
+    if techniques is None:
+        techniques = combined.TECHNIQUES
+    items = list(techniques.values() if isinstance(techniques, Mapping) else techniques)
+    if not items or not all(isinstance(t, combined.Technique) for t in items):
+        raise TypeError("techniques must be a non-empty dict or list of Technique objects")
+    names = [t.name for t in items]
+    if len(set(names)) != len(names):
+        raise ValueError(f"technique names must be unique, got {names}")
+    seeds = [_validate.integer("seed", s, low=0) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    start = time.perf_counter()
+    runs = {
+        t.name: [combined.train(t, problem, seed=s, **train_kwargs) for s in seeds] for t in items
+    }
+    return _summary(runs, start)
+
+
+def format_table(comparison: Comparison, over: str = "seeds") -> str:
+    """The results as a fixed-width text table, one row per technique.
+
+    Accuracies in percent, mean ± sample standard deviation over the runs of each
+    technique (``over`` names them in the header: 'seeds', or 'draws' for a contest).
+    """
+    if not isinstance(comparison, Comparison):
+        raise TypeError(f"comparison must be a Comparison, got {type(comparison).__name__}")
+    n = len(next(iter(comparison.runs.values())))
+    head = (
+        f"{'technique':<16}{'train acc':>12}{'memorised':>12}"
+        f"{'validation':>15}{'test':>15}{'epochs':>8}"
+    )
+    lines = [f"accuracy in %, mean ± sample std over {n} {over}", head, "-" * len(head)]
+    for name, m in comparison.mean.items():
+        s = comparison.std[name]
+
+        def pct(key, width, m=m, s=s):
+            return f"{100 * m[key]:.1f} ± {100 * s[key]:.1f}".rjust(width)
+
+        lines.append(
+            f"{name:<16}{100 * m['train_accuracy']:>11.1f} {100 * m['memorised']:>11.1f} "
+            f"{pct('val_accuracy', 15)}{pct('test_accuracy', 15)}{m['epochs_run']:>8.0f}"
+        )
+    return "\n".join(lines)
 
 
 class Grid(NamedTuple):
@@ -55,6 +163,8 @@ class Grid(NamedTuple):
         draws: The draws (seeds of the problems and of the runs).
         runs: ``{technique: [[Run per draw] per candidate]}``; ``test_accuracy`` is NaN
             (the test set is scored only by :func:`final`). ``"none"`` has one candidate.
+            Learning curves are recorded on every draw for ``"none"``, and on the first
+            draw only for the others (what early stopping watches is always recorded).
         seconds: Wall-clock time of the whole grid.
     """
 
@@ -99,7 +209,7 @@ def _from_snapshot(plain: combined.Run, snapshots, technique, problem, width) ->
         history={k: list(v[: rep.epochs_run]) for k, v in plain.history.items()},
         train_accuracy=float(np.mean(predicted == problem.y_train)),
         memorised=float(np.mean(predicted[flipped] == problem.y_train[flipped])),
-        val_accuracy=combined._accuracy(model, problem.x_val, problem.y_val),
+        val_accuracy=combined.accuracy(model, problem.x_val, problem.y_val),
         test_accuracy=np.nan,
         epochs_run=rep.epochs_run,
         kept_epoch=rep.kept_epoch + 1,
@@ -138,16 +248,24 @@ def tune(
     epochs = _validate.integer("epochs", epochs, low=1)
     width = _validate.integer("width", width, low=1)
     start = time.perf_counter()
+    with shared_copies():  # augmentation x1 and the combination: the same copies, made once
+        runs, problems = _train_grid(names, draws, epochs, width)
+    return Grid(problems, draws, runs, time.perf_counter() - start)
+
+
+def _train_grid(names, draws, epochs: int, width: int) -> tuple[dict, list]:
+    """:func:`tune`'s runs, ``{technique: [[Run per draw] per candidate]}``, and problems."""
     problems = _problems(draws)
     kw = {"epochs": epochs, "width": width, "score_test": False}
     runs: dict = {"none": [[]]}
     snaps = []
-    for d, problem in zip(draws, problems, strict=True):
+    for d, problem in zip(draws, problems, strict=True):  # the baseline: every curve
         snap = WeightSnapshots()
         runs["none"][0].append(
             combined.train(combined.Technique("none"), problem, seed=d, callbacks=[snap], **kw)
         )
         snaps.append(snap.weights)
+    first = draws[0]  # the others' curves are not drawn: skip them
     for name in names:
         runs[name] = []
         for technique in combined.candidates(name):
@@ -158,11 +276,11 @@ def tune(
                 ]
             else:
                 row = [
-                    combined.train(technique, p, seed=d, **kw)
+                    combined.train(technique, p, seed=d, curves=d == first, **kw)
                     for d, p in zip(draws, problems, strict=True)
                 ]
             runs[name].append(row)
-    return Grid(problems, draws, runs, time.perf_counter() - start)
+    return runs, problems
 
 
 def choose(grid: Grid) -> dict[str, int]:
@@ -191,15 +309,15 @@ def choice_table(grid: Grid, choice: dict[str, int]) -> str:
 
 
 def _scored(run: combined.Run, problem) -> combined.Run:
-    test = combined._accuracy(run.model, problem.x_test, problem.y_test)
+    test = combined.accuracy(run.model, problem.x_test, problem.y_test)
     return run._replace(test_accuracy=test)
 
 
-def final(grid: Grid, choice: dict[str, int]) -> combined.Comparison:
+def final(grid: Grid, choice: dict[str, int]) -> Comparison:
     """The kept candidate of every technique, scored on the test set (once, here).
 
     Returns:
-        A :class:`combined.Comparison` whose ``runs[name]`` holds one run per draw, and
+        A :class:`Comparison` whose ``runs[name]`` holds one run per draw, and
         whose mean and std are over the draws.
     """
     if not isinstance(grid, Grid):
@@ -211,16 +329,7 @@ def final(grid: Grid, choice: dict[str, int]) -> combined.Comparison:
         name: [_scored(r, p) for r, p in zip(grid.runs[name][k], grid.problems, strict=True)]
         for name, k in choice.items()
     }
-    metrics = combined.METRICS
-    mean = {
-        n: {m: float(np.mean([getattr(r, m) for r in rs])) for m in metrics}
-        for n, rs in runs.items()
-    }
-    std = {
-        n: {m: float(np.std([getattr(r, m) for r in rs], ddof=1)) for m in metrics}
-        for n, rs in runs.items()
-    }
-    return combined.Comparison(runs, mean, std, time.perf_counter() - start)
+    return _summary(runs, start)
 
 
 class Paired(NamedTuple):
@@ -250,15 +359,13 @@ class Paired(NamedTuple):
         )
 
 
-def paired(
-    comparison: combined.Comparison, a: str, b: str, metric: str = "test_accuracy"
-) -> Paired:
+def paired(comparison: Comparison, a: str, b: str, metric: str = "test_accuracy") -> Paired:
     """Compare technique ``a`` with ``b`` draw by draw on ``metric``."""
-    if not isinstance(comparison, combined.Comparison):
+    if not isinstance(comparison, Comparison):
         raise TypeError(f"comparison must be a Comparison, got {type(comparison).__name__}")
     _validate.choice("a", a, list(comparison.runs))
     _validate.choice("b", b, list(comparison.runs))
-    _validate.choice("metric", metric, combined.METRICS)
+    _validate.choice("metric", metric, METRICS)
     runs_a, runs_b = comparison.runs[a], comparison.runs[b]
     if [r.seed for r in runs_a] != [r.seed for r in runs_b]:
         raise ValueError(f"{a} and {b} were not run on the same draws")
@@ -275,33 +382,3 @@ def paired(
         int(np.sum(diffs > 0)),
         int(np.sum(diffs < 0)),
     )
-
-
-def gains_figure(comparison: combined.Comparison, baseline: str = "none", *, ax=None):
-    """Each technique's test accuracy minus the baseline's, draw by draw (one line per
-    draw, grey) and on average (black bar)."""
-    if not isinstance(comparison, combined.Comparison):
-        raise TypeError(f"comparison must be a Comparison, got {type(comparison).__name__}")
-    _validate.choice("baseline", baseline, list(comparison.runs))
-    names = [n for n in comparison.runs if n != baseline]
-    gains = np.array([100 * paired(comparison, n, baseline).diffs for n in names])  # (T, D)
-    fig, ax = plotting._new_axes(ax, figsize=(8.0, 3.6))
-    x = np.arange(len(names))
-    ax.bar(x, gains.mean(axis=1), width=0.6, color=plotting.colour(0), alpha=0.6, label="mean")
-    for d in range(gains.shape[1]):
-        ax.plot(
-            x,
-            gains[:, d],
-            ".-",
-            color="0.35",
-            lw=0.6,
-            ms=6,
-            alpha=0.8,
-            label="one draw" if d == 0 else None,
-        )
-    ax.axhline(0, color="black", lw=0.8)
-    ax.set_xticks(x, names, rotation=20, ha="right")
-    ax.set_ylabel(f"test accuracy minus {baseline} (points)")
-    ax.set_title(f"Gain over {baseline}, draw by draw (same data, same seed)", fontsize=10)
-    ax.legend(fontsize=8)
-    return fig

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 from course_utils import augment as A
+from course_utils import augment_figures as AF
+from course_utils import augment_training as AT
 from course_utils import datasets, layers, optim, plotting, training
 
 
@@ -155,7 +157,7 @@ def test_fit_augmented_draws_new_images_every_epoch_and_records_history(digits):
         return A.shift(images, 0, 1)
 
     model = layers.mlp([64, 8, 10], seed=0)
-    h = A.fit_augmented(
+    h = AT.fit_augmented(
         model,
         x,
         y,
@@ -172,6 +174,46 @@ def test_fit_augmented_draws_new_images_every_epoch_and_records_history(digits):
     assert h["loss"][-1] == pytest.approx(expected["loss"])  # measured on the originals
 
 
+def test_fit_augmented_is_fit_with_fresh_copies_and_can_skip_the_training_scores(digits):
+    x, y = digits
+    runs = []
+    for score in (True, False):
+        model = layers.mlp([64, 8, 10], seed=0)
+        h = AT.fit_augmented(
+            model,
+            x,
+            y,
+            A.RandomAugmenter(rotation=10, shift=1.0, seed=3),
+            optimizer=optim.Adam(0.01),
+            epochs=13,
+            copies=2,
+            validation_data=(x[:10], y[:10]),
+            validate_last=3,
+            score_train=score,
+        )
+        runs.append((h, model.get_weights()))
+    # the same run by hand: one augmenter call per epoch, fit with a data function
+    model, augmenter = (
+        layers.mlp([64, 8, 10], seed=0),
+        A.RandomAugmenter(rotation=10, shift=1.0, seed=3),
+    )
+    flat = x.reshape(len(x), -1)
+
+    def data(epoch):
+        new = augmenter(np.tile(x, (2, 1, 1))).reshape(2 * len(x), -1)
+        return np.concatenate([flat, new]), np.tile(y, 3)
+
+    training.fit(
+        model, data, loss="cross_entropy", optimizer=optim.Adam(0.01), epochs=13, seed=lambda e: e
+    )
+    (scored, w_scored), (quick, w_quick) = runs
+    assert set(quick) == {"val_loss", "val_accuracy"} and len(quick["val_loss"]) == 3
+    assert quick["val_loss"] == scored["val_loss"] and len(scored["loss"]) == 13
+    for a, b, c in zip(w_scored, w_quick, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+
+
 def test_fit_augmented_copies_only_mode():
     x = np.random.default_rng(0).uniform(0, 1, (6, 4, 4))
     y = np.arange(6) % 2
@@ -181,7 +223,7 @@ def test_fit_augmented_copies_only_mode():
         calls.append(len(images))
         return images
 
-    A.fit_augmented(
+    AT.fit_augmented(
         layers.mlp([16, 2], seed=0),
         x,
         y,
@@ -195,15 +237,15 @@ def test_fit_augmented_copies_only_mode():
 
 def test_draw_training_sets_is_balanced_disjoint_and_seeded():
     _, labels = datasets.load_digits()
-    tr, extra, val = A.draw_training_sets(labels, 10, 40, 600, seed=0)
+    tr, extra, val = AT.draw_training_sets(labels, 10, 40, 600, seed=0)
     assert np.bincount(labels[tr]).tolist() == [10] * 10
     assert np.bincount(labels[extra]).tolist() == [40] * 10
     assert len(val) == 600
     assert not (set(tr) & set(extra) or set(tr) & set(val) or set(extra) & set(val))
-    again = A.draw_training_sets(labels, 10, 40, 600, seed=0)
+    again = AT.draw_training_sets(labels, 10, 40, 600, seed=0)
     for a, b in zip((tr, extra, val), again, strict=True):
         np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(tr, A.draw_training_sets(labels, 10, 40, 600, seed=1)[0])
+    assert not np.array_equal(tr, AT.draw_training_sets(labels, 10, 40, 600, seed=1)[0])
 
 
 def test_mixup_blends_images_and_labels_alike(digits):
@@ -332,7 +374,7 @@ def test_split_augmenter_gives_each_group_its_own_augmenter(digits):
         return imgs
 
     model = layers.mlp([64, 4, 10], seed=0)
-    A.fit_augmented(
+    AT.fit_augmented(
         model,
         x,
         y,
@@ -381,7 +423,7 @@ def test_split_augmenter_gives_each_group_its_own_augmenter(digits):
         (lambda: A.RandomAugmenter(blur=-1), ValueError, "blur must be in"),
         (lambda: A.RandomAugmenter(seed=-1), ValueError, "seed must be an int"),
         (
-            lambda: A.fit_augmented(
+            lambda: AT.fit_augmented(
                 layers.mlp([64, 10]),
                 np.zeros((3, 8, 8)),
                 np.zeros(2, int),
@@ -393,7 +435,7 @@ def test_split_augmenter_gives_each_group_its_own_augmenter(digits):
             "same length",
         ),
         (
-            lambda: A.fit_augmented(
+            lambda: AT.fit_augmented(
                 layers.mlp([64, 10]),
                 np.zeros((3, 8, 8)),
                 np.zeros(3, int),
@@ -405,7 +447,7 @@ def test_split_augmenter_gives_each_group_its_own_augmenter(digits):
             "augmenter must be callable",
         ),
         (
-            lambda: A.fit_augmented(
+            lambda: AT.fit_augmented(
                 layers.mlp([64, 10]),
                 np.zeros((3, 8, 8)),
                 np.zeros(3, int),
@@ -418,16 +460,16 @@ def test_split_augmenter_gives_each_group_its_own_augmenter(digits):
             "validation_data must be a pair",
         ),
         (
-            lambda: A.draw_training_sets(np.zeros(30, int), 20, 20, 5),
+            lambda: AT.draw_training_sets(np.zeros(30, int), 20, 20, 5),
             ValueError,
             "fewer than per_class",
         ),
-        (lambda: A.draw_training_sets(np.zeros(30, int), 5, 5, 25), ValueError, "n_val must be"),
+        (lambda: AT.draw_training_sets(np.zeros(30, int), 5, 5, 25), ValueError, "n_val must be"),
         (lambda: A.mixup(np.zeros((8, 8)), [1]), ValueError, "needs a batch"),
         (lambda: A.keras_transform_matrix((8,), angle=1), ValueError, r"shape must be \(H, W\)"),
-        (lambda: A.plot_digits(np.zeros((2, 8, 8)), ["one"]), ValueError, "one entry per image"),
-        (lambda: A.augmentation_preview_figure(rotation=270), ValueError, "rotation must be"),
-        (lambda: A.augmentation_preview_figure(n_rows=0), ValueError, "n_rows must be"),
+        (lambda: AF.plot_digits(np.zeros((2, 8, 8)), ["one"]), ValueError, "one entry per image"),
+        (lambda: AF.augmentation_preview_figure(rotation=270), ValueError, "rotation must be"),
+        (lambda: AF.augmentation_preview_figure(n_rows=0), ValueError, "n_rows must be"),
     ],
 )
 def test_bad_input_is_rejected_clearly(call, error, message):
@@ -437,18 +479,18 @@ def test_bad_input_is_rejected_clearly(call, error, message):
 
 # ------------------------------------------------------------- figures and widget
 def test_preview_figure_is_pure_and_follows_its_arguments():
-    a = plotting.figure_to_array(A.augmentation_preview_figure(15, 0.1, 1.0, 0.5))
-    b = plotting.figure_to_array(A.augmentation_preview_figure(15, 0.1, 1.0, 0.5))
-    c = plotting.figure_to_array(A.augmentation_preview_figure(90, 0.3, 2.0, 1.0))
+    a = plotting.figure_to_array(AF.augmentation_preview_figure(15, 0.1, 1.0, 0.5))
+    b = plotting.figure_to_array(AF.augmentation_preview_figure(15, 0.1, 1.0, 0.5))
+    c = plotting.figure_to_array(AF.augmentation_preview_figure(90, 0.3, 2.0, 1.0))
     np.testing.assert_array_equal(a, b)
     assert a.shape == c.shape and not np.array_equal(a, c)
-    fig = A.augmentation_preview_figure(n_rows=2)
+    fig = AF.augmentation_preview_figure(n_rows=2)
     assert len(fig.axes) == 1 and "rotation ±15°" in fig.axes[0].get_title()
 
 
 def test_plot_digits_draws_titles(digits):
     x, _ = digits
-    fig = A.plot_digits(x[:5], ["a", "b", "c", "d", "e"], ncols=3, suptitle="five")
+    fig = AF.plot_digits(x[:5], ["a", "b", "c", "d", "e"], ncols=3, suptitle="five")
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts == ["a", "b", "c", "d", "e"] and fig.axes[0].get_title() == "five"
 

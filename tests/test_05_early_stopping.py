@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from course_utils import early_stopping as es
+from course_utils import early_stopping_study as study
 from course_utils import layers, optim, plotting, training
 from course_utils.exercises import nb05
 
@@ -236,7 +237,7 @@ def test_replay_and_helpers_check_their_arguments():
 
 
 def _noisy_run(callbacks, epochs=25):
-    d = es.noisy_digits(0.25, seed=0)
+    d = study.noisy_digits(0.25, seed=0)
     model = layers.mlp([64, 32, 10], seed=0)
     h = training.fit(
         model,
@@ -275,7 +276,7 @@ def test_keras_fit_with_auto_accuracy_agrees_with_a_replay():
 
     from course_utils import keras_bridge
 
-    d = es.noisy_digits(0.25, seed=0)
+    d = study.noisy_digits(0.25, seed=0)
     twin = keras_bridge.to_keras(layers.mlp([64, 32, 10], seed=0))
     twin.compile(
         optimizer=keras.optimizers.Adam(0.02),
@@ -312,12 +313,12 @@ def test_verbose_prints_keras_messages(capsys):
 
 def test_flip_labels_changes_exactly_the_share_asked():
     y = np.arange(200) % 10
-    noisy, flipped = es.flip_labels(y, 0.25, 10, seed=1)
+    noisy, flipped = study.flip_labels(y, 0.25, 10, seed=1)
     assert flipped.sum() == 50
     assert np.all(noisy[flipped] != y[flipped]) and np.all(noisy[~flipped] == y[~flipped])
     assert noisy.min() >= 0 and noisy.max() <= 9
-    np.testing.assert_array_equal(noisy, es.flip_labels(y, 0.25, 10, seed=1)[0])
-    assert es.flip_labels(y, 0.0, 10)[1].sum() == 0
+    np.testing.assert_array_equal(noisy, study.flip_labels(y, 0.25, 10, seed=1)[0])
+    assert study.flip_labels(y, 0.0, 10)[1].sum() == 0
 
 
 @pytest.mark.parametrize(
@@ -331,16 +332,16 @@ def test_flip_labels_changes_exactly_the_share_asked():
 )
 def test_flip_labels_rejects_bad_arguments(args, error, message):
     with pytest.raises(error, match=message):
-        es.flip_labels(*args)
+        study.flip_labels(*args)
 
 
 def test_noisy_digits_flips_training_labels_only():
-    d = es.noisy_digits(0.25, seed=0)
+    d = study.noisy_digits(0.25, seed=0)
     assert d["x_train"].shape == (719, 64) and len(d["x_val"]) == len(d["x_test"]) == 539
     assert d["flipped"].sum() == round(0.25 * 719)
     np.testing.assert_array_equal(d["y_train"] != d["y_train_clean"], d["flipped"])
     assert set(np.unique(d["y_val"])) == set(range(10))
-    small = es.noisy_digits(0.25, val=0.4, test=0.4, seed=0)  # notebook 05's split
+    small = study.noisy_digits(0.25, val=0.4, test=0.4, seed=0)  # notebook 05's split
     assert len(small["x_train"]) == 359 and len(small["x_val"]) == len(small["x_test"]) == 719
     assert small["flipped"].sum() == 90
 
@@ -355,7 +356,7 @@ def _curve(n=40):
 
 def test_figure_shows_the_stop_and_the_kept_weights():
     val, train = _curve()
-    fig = es.early_stopping_figure(val, patience=4, loss=train)
+    fig = study.early_stopping_figure(val, patience=4, loss=train)
     r = es.replay(es.EarlyStopping(patience=4, restore_best_weights=True), val)
     title = fig.axes[0].get_title()
     assert f"stops after epoch {r.epochs_run} of 40" in title
@@ -364,11 +365,11 @@ def test_figure_shows_the_stop_and_the_kept_weights():
     assert f"weights kept: epoch {r.kept_epoch + 1}" in labels
     low, high = fig.axes[0].get_ylim()  # both curves are shown whole, first epoch included
     assert low <= min(val.min(), train.min()) and high >= max(val.max(), train.max())
-    never = es.early_stopping_figure(np.linspace(1, 0, 10), patience=2)
+    never = study.early_stopping_figure(np.linspace(1, 0, 10), patience=2)
     assert "never stops; ends at epoch 10" in never.axes[0].get_title()
     a = plotting.figure_to_array(fig)
-    b = plotting.figure_to_array(es.early_stopping_figure(val, patience=12, loss=train))
-    c = plotting.figure_to_array(es.early_stopping_figure(val, patience=4, min_delta=0.04))
+    b = plotting.figure_to_array(study.early_stopping_figure(val, patience=12, loss=train))
+    c = plotting.figure_to_array(study.early_stopping_figure(val, patience=4, min_delta=0.04))
     assert a.shape == b.shape and not np.array_equal(a, b) and not np.array_equal(a, c)
 
 
@@ -384,7 +385,7 @@ def test_figure_shows_the_stop_and_the_kept_weights():
 )
 def test_figure_rejects_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
-        es.early_stopping_figure(**kwargs)
+        study.early_stopping_figure(**kwargs)
 
 
 # --- exercise hints ---------------------------------------------------------------------------
@@ -415,7 +416,7 @@ def test_exercise_hints_point_at_the_mistake():
 
 def test_compare_on_draw_gives_the_notebooks_draw_0():
     """The helper runs the notebook's protocol: on draw 0 it gives the notebook's numbers."""
-    r = es.compare_on_draw(0)
+    r = study.compare_on_draw(0)
     assert (r["kept"], r["kept_acc"]) == (18, 14)
     got = [round(r[k], 3) for k in ("plain", "early", "early_acc", "l2")]
     assert got == [0.772, 0.921, 0.929, 0.921]
@@ -426,7 +427,7 @@ def test_both_cures_beat_training_to_the_end_on_more_draws():
     cures beat training to the end by more than 0.08 of test accuracy, and L2 is never
     more than 0.03 behind early stopping (on either monitor)."""
     for seed in (5, 6, 7):
-        r = es.compare_on_draw(seed)
+        r = study.compare_on_draw(seed)
         assert r["early"] > r["plain"] + 0.08 and r["l2"] > r["plain"] + 0.08, (seed, r)
         assert r["l2"] > max(r["early"], r["early_acc"]) - 0.03, (seed, r)
 
@@ -434,10 +435,10 @@ def test_both_cures_beat_training_to_the_end_on_more_draws():
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: es.compare_on_draw(-1), ValueError, r"seed must be an int in \[0, inf\]"),
-        (lambda: es.compare_on_draw(0, l2=0), ValueError, r"l2 must be in \(0, inf\]"),
-        (lambda: es.compare_on_draw(0, patience=-1), ValueError, "patience must be an int"),
-        (lambda: es.compare_on_draw(0, hidden=0), ValueError, "hidden must be an int"),
+        (lambda: study.compare_on_draw(-1), ValueError, r"seed must be an int in \[0, inf\]"),
+        (lambda: study.compare_on_draw(0, l2=0), ValueError, r"l2 must be in \(0, inf\]"),
+        (lambda: study.compare_on_draw(0, patience=-1), ValueError, "patience must be an int"),
+        (lambda: study.compare_on_draw(0, hidden=0), ValueError, "hidden must be an int"),
     ],
 )
 def test_comparison_helpers_reject_bad_arguments(call, error, message):

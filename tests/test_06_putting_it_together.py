@@ -5,7 +5,18 @@ module's runs, table, figures and widget."""
 import numpy as np
 import pytest
 
-from course_utils import combined, contest, layers, optim, regularizers, training
+from course_utils import (
+    augment_training,
+    combined,
+    combined_figures,
+    contest,
+    early_stopping,
+    layers,
+    optim,
+    regularizers,
+    training,
+    weight_decay,
+)
 
 # --------------------------------------------------------------------- optimizers
 
@@ -142,13 +153,13 @@ def test_sgd_weight_decay_equals_l2_one_step_and_many_steps():
     rng = np.random.default_rng(0)
     w, g = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
     for lr, l2 in [(0.1, 0.01), (0.5, 0.2), (1e-3, 3.0)]:
-        a = combined.sgd_l2_step(w, g, lr, l2)
-        b = combined.sgd_decay_step(w, g, lr, 2 * l2)
+        a = weight_decay.sgd_l2_step(w, g, lr, l2)
+        b = weight_decay.sgd_decay_step(w, g, lr, 2 * l2)
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-14)
-    assert combined.equivalent_l2(0.02) == 0.01
+    assert weight_decay.equivalent_l2(0.02) == 0.01
     # many steps, a whole network through the fit loop: identical to rounding
     problem = combined.make_problem()
-    runs = combined.decay_vs_l2_runs(problem, weight_decay=0.05, steps=60)
+    runs = weight_decay.decay_vs_l2_runs(problem, weight_decay=0.05, steps=60)
     for a, b in zip(
         runs["sgd_l2"]["model"].get_weights(), runs["sgd_decay"]["model"].get_weights(), strict=True
     ):
@@ -168,16 +179,16 @@ def test_sgd_weight_decay_equals_l2_one_step_and_many_steps():
 
 def test_no_l2_strength_reproduces_adamw_but_one_reproduces_sgd_decay():
     problem = combined.make_problem()
-    sgd = combined.rescaling_search(problem, "sgd", factors=(0, 0.5, 1.0, 2.0), steps=30)
-    adam = combined.rescaling_search(problem, "adam", factors=(0, 0.1, 1.0, 10.0), steps=30)
+    sgd = weight_decay.rescaling_search(problem, "sgd", factors=(0, 0.5, 1.0, 2.0), steps=30)
+    adam = weight_decay.rescaling_search(problem, "adam", factors=(0, 0.1, 1.0, 10.0), steps=30)
     assert sgd[1.0] < 1e-12 and min(sgd[0], sgd[0.5], sgd[2.0]) > 1e-3
     # under Adam, every L2 strength lands further from AdamW than no penalty at all (c = 0)
     assert min(adam[c] for c in (0.1, 1.0, 10.0)) > 0.1 > 2 * adam[0] > 0
 
 
 def test_adam_toy_idle_weight_ignores_the_strength():
-    small = combined.adam_l2_vs_decay_toy(1e-4)
-    large = combined.adam_l2_vs_decay_toy(1e-2)
+    small = weight_decay.adam_l2_vs_decay_toy(1e-4)
+    large = weight_decay.adam_l2_vs_decay_toy(1e-2)
     assert small["adam_l2"].shape == (101, 2)
     assert (
         abs(small["adam_l2"][-1, 0] - large["adam_l2"][-1, 0])
@@ -190,15 +201,15 @@ def test_adam_toy_idle_weight_ignores_the_strength():
 
 def test_step_functions_check_their_arguments():
     with pytest.raises(ValueError, match="w and g must have the same shape"):
-        combined.sgd_l2_step(np.zeros(3), np.zeros(4), 0.1, 0.1)
+        weight_decay.sgd_l2_step(np.zeros(3), np.zeros(4), 0.1, 0.1)
     with pytest.raises(ValueError, match="learning_rate must be in"):
-        combined.sgd_decay_step(np.zeros(3), np.zeros(3), 0.0, 0.1)
+        weight_decay.sgd_decay_step(np.zeros(3), np.zeros(3), 0.0, 0.1)
     with pytest.raises(ValueError, match="weight_decay must be in"):
-        combined.equivalent_l2(-1)
+        weight_decay.equivalent_l2(-1)
     with pytest.raises(ValueError, match="optimizer must be one of"):
-        combined.rescaling_search(combined.make_problem(), "rmsprop")
+        weight_decay.rescaling_search(combined.make_problem(), "rmsprop")
     with pytest.raises(ValueError, match="factor must be"):
-        combined.rescaling_search(combined.make_problem(), "adam", factors=(1.0, -0.5))
+        weight_decay.rescaling_search(combined.make_problem(), "adam", factors=(1.0, -0.5))
 
 
 # ---------------------------------------------------------------- the comparison
@@ -242,7 +253,7 @@ def test_a_draw_splits_the_digits_into_three_disjoint_sets(seed):
         (lambda: combined.Technique(""), "name must be a non-empty string"),
         (lambda: combined.candidates("ridge"), "name must be one of"),
         (lambda: combined.train("L2", combined.make_problem()), "technique must be a Technique"),
-        (lambda: combined.compare(combined.make_problem(), []), "non-empty"),
+        (lambda: contest.compare(combined.make_problem(), []), "non-empty"),
     ],
 )
 def test_bad_arguments_are_rejected(call, message):
@@ -251,7 +262,6 @@ def test_bad_arguments_are_rejected(call, message):
 
 
 def test_train_with_every_part_on_and_repeatable(monkeypatch):
-    from course_utils import early_stopping, regularizers
 
     augmenters, stop_checks = [], []
     real_augmenter = combined.make_augmenter
@@ -285,19 +295,19 @@ def test_train_with_every_part_on_and_repeatable(monkeypatch):
     assert 1 <= a.kept_epoch <= a.epochs_run <= 12
 
 
-@pytest.mark.parametrize("weight_decay", [None, 0.3])
-def test_train_fast_path_equals_the_plain_fit_loop(weight_decay):
+@pytest.mark.parametrize("decay", [None, 0.3])
+def test_train_fast_path_equals_the_plain_fit_loop(decay):
     """train's flat Adam and unchecked cross-entropy give optim.Adam's and the checked
     loss's numbers to the last bit, on a fit and on one hand-made augmented epoch."""
     from course_utils import losses
 
     p = combined.make_problem()
     run = combined.train(
-        combined.Technique("t", dropout=0.5, weight_decay=weight_decay), p, epochs=4, seed=2
+        combined.Technique("t", dropout=0.5, weight_decay=decay), p, epochs=4, seed=2
     )
     model = layers.mlp([64, combined.WIDTH, 10], dropout=0.5, seed=2)
-    opt = optim.Adam(combined.LEARNING_RATE, weight_decay=weight_decay)
-    if weight_decay:
+    opt = optim.Adam(combined.LEARNING_RATE, weight_decay=decay)
+    if decay:
         opt.exclude_from_weight_decay(combined.biases(model))
     h = training.fit(
         model,
@@ -319,13 +329,44 @@ def test_train_fast_path_equals_the_plain_fit_loop(weight_decay):
     np.testing.assert_array_equal(ours[1], theirs[1])
 
 
-def test_augmented_copies_in_chunks_equal_one_augmenter_call_per_epoch():
+def test_shared_copies_are_made_once_and_equal_one_augmenter_call_per_epoch():
     images = combined.make_problem().images_train
-    copies = combined._augmented_copies(combined.make_augmenter(4, 2.0), images, 23)
-    one_by_one = combined.make_augmenter(4, 2.0)
-    for epoch in range(23):
+    one_by_one = combined.make_augmenter(4, 1.0)
+    with augment_training.shared_copies():
+        a = augment_training.recorded_copies(combined.make_augmenter(4, 1.0), images)
+        b = augment_training.recorded_copies(combined.make_augmenter(4, 1.0), images)
+        other = augment_training.recorded_copies(combined.make_augmenter(5, 1.0), images)
+    outside = augment_training.recorded_copies(combined.make_augmenter(4, 1.0), images)
+    assert a is b and other is not a and outside is not a
+    for epoch in range(12):
         expected = one_by_one(images).reshape(len(images), -1)
-        np.testing.assert_array_equal(copies(epoch), expected)
+        np.testing.assert_array_equal(a(epoch), expected)
+        np.testing.assert_array_equal(b(epoch), expected)
+        np.testing.assert_array_equal(outside(epoch), expected)
+        assert not np.array_equal(other(epoch), expected)
+
+
+@pytest.mark.parametrize(
+    "technique",
+    [
+        combined.Technique("plain"),
+        combined.Technique("es", early_stopping=True, patience=3),
+        combined.Technique("all", augment=True, early_stopping=True, patience=3, l2=0.003),
+    ],
+    ids=lambda t: t.name,
+)
+def test_train_without_curves_gives_the_same_run(technique):
+    p = combined.make_problem()
+    full = combined.train(technique, p, epochs=12, seed=1)
+    quick = combined.train(technique, p, epochs=12, seed=1, curves=False)
+    for x, y in zip(full.model.get_weights(), quick.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert full._replace(model=None, history=None, seconds=0) == quick._replace(
+        model=None, history=None, seconds=0
+    )
+    assert set(full.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    watched = {"plain": set(), "es": {"val_loss", "val_accuracy"}, "all": set()}
+    assert set(quick.history) == watched[technique.name]
 
 
 def test_early_stopping_watches_the_data_loss_when_a_penalty_is_present():
@@ -353,7 +394,7 @@ def test_early_stopping_watches_the_data_loss_when_a_penalty_is_present():
     plain = combined.train(combined.Technique("es", early_stopping=True, patience=3), p, epochs=25)
     assert plain.kept_epoch == int(np.argmin(plain.history["val_loss"])) + 1
     with pytest.raises(ValueError, match="as many rows"):
-        combined.ValDataLoss(p.x_val, p.y_val[:3])
+        early_stopping.ValDataLoss(p.x_val, p.y_val[:3])
 
 
 def test_weight_decay_technique_excludes_biases(monkeypatch):
@@ -380,14 +421,14 @@ def test_weight_decay_technique_excludes_biases(monkeypatch):
 def small_comparison():
     p = combined.make_problem()
     techniques = [combined.TECHNIQUES[n] for n in ("none", "L2", "early stopping")]
-    return combined.compare(p, techniques, seeds=(0, 1), epochs=15)
+    return contest.compare(p, techniques, seeds=(0, 1), epochs=15)
 
 
 def test_compare_table_and_ranking(small_comparison):
     c = small_comparison
     assert list(c.runs) == ["none", "L2", "early stopping"]
     assert all(len(runs) == 2 for runs in c.runs.values())
-    table = combined.format_table(c)
+    table = contest.format_table(c)
     for name in c.runs:
         assert name in table
     assert "mean ± sample std over 2 seeds" in table
@@ -401,13 +442,13 @@ def test_compare_table_and_ranking(small_comparison):
 
 def test_figures_draw_and_reject_an_unknown_technique(small_comparison):
     c = small_comparison
-    fig = combined.comparison_figure(c)
+    fig = combined_figures.comparison_figure(c)
     assert len(fig.axes) == 2
     with pytest.raises(ValueError, match="technique must be one of"):
-        combined.technique_figure(c, "magic")
-    assert combined.problem_figure(combined.make_problem(), n=12).axes
-    runs = combined.decay_vs_l2_runs(combined.make_problem(), steps=5)
-    assert len(combined.weight_decay_figure(runs).axes[0].lines) == 4
+        combined_figures.technique_figure(c, "magic")
+    assert combined_figures.problem_figure(combined.make_problem(), n=12).axes
+    runs = weight_decay.decay_vs_l2_runs(combined.make_problem(), steps=5)
+    assert len(weight_decay.weight_decay_figure(runs).axes[0].lines) == 4
 
 
 # ------------------------------------------------------- the contest (equal budget)
@@ -507,10 +548,10 @@ def test_paired_differences_are_draw_by_draw(grid):
     assert "L2 - none" in str(p) and "of 5" in str(p)
     with pytest.raises(ValueError, match="metric must be one of"):
         contest.paired(comparison, "L2", "none", metric="speed")
-    fig = contest.gains_figure(comparison)
+    fig = combined_figures.gains_figure(comparison)
     assert len(fig.axes[0].get_xticklabels()) == len(comparison.runs) - 1
     with pytest.raises(ValueError, match="baseline must be one of"):
-        contest.gains_figure(comparison, baseline="magic")
+        combined_figures.gains_figure(comparison, baseline="magic")
 
 
 @pytest.mark.parametrize(
@@ -534,15 +575,15 @@ def test_a_small_contest_runs_on_two_draws():
     assert list(g.runs) == ["none", "L2", "early stopping"]
     assert g.validation("L2").shape == (3, 2)
     c = contest.final(g, contest.choose(g))
-    assert "over 2 draws" in combined.format_table(c, over="draws")
+    assert "over 2 draws" in contest.format_table(c, over="draws")
 
 
 # ------------------------------------------------------ momentum: L2 vs weight decay
 def test_momentum_breaks_the_factor_two_and_one_over_one_minus_mu_is_close():
     p = combined.make_problem()
-    plain = combined.momentum_l2_vs_decay(p, momentum=0.0, steps=40, factors=(1.0, 2.0))
+    plain = weight_decay.momentum_l2_vs_decay(p, momentum=0.0, steps=40, factors=(1.0, 2.0))
     assert plain["distance"][1.0] < 1e-10 < 1e-3 < plain["distance"][2.0]  # no momentum: exact
-    mom = combined.momentum_l2_vs_decay(p, momentum=0.9, steps=200, factors=(1.0, 10.0))
+    mom = weight_decay.momentum_l2_vs_decay(p, momentum=0.9, steps=200, factors=(1.0, 10.0))
     assert mom["distance"][1.0] > 4 * mom["distance"][10.0]
     # idle (blank-pixel) weights: L2 with momentum shrinks them like a decay of about
     # 2 * l2 / (1 - momentum); the decoupled decay shrinks them by exactly (1 - lr * wd)
@@ -551,7 +592,7 @@ def test_momentum_breaks_the_factor_two_and_one_over_one_minus_mu_is_close():
     decay = mom["blank_decay"][10.0]
     np.testing.assert_allclose(decay[1:] / decay[:-1], 1 - 0.05 * 10 * 2 * 0.005, rtol=1e-9)
     with pytest.raises(ValueError, match="momentum must be in"):
-        combined.momentum_l2_vs_decay(p, momentum=1.0)
+        weight_decay.momentum_l2_vs_decay(p, momentum=1.0)
 
 
 def test_biases_helper_and_kernel_norm():
@@ -579,8 +620,10 @@ def test_exercise_1_textbook_lambda_gives_the_same_sgd_steps_both_ways():
     w, g = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
     lam, lr = nb06._LAMBDA_1, nb06._LR_1
     textbook = w - lr * (g + lam * w)  # SGD on L + (lambda / 2) * sum(w**2)
-    np.testing.assert_allclose(combined.sgd_l2_step(w, g, lr, answer["l2"]), textbook)
-    np.testing.assert_allclose(combined.sgd_decay_step(w, g, lr, answer["weight_decay"]), textbook)
+    np.testing.assert_allclose(weight_decay.sgd_l2_step(w, g, lr, answer["l2"]), textbook)
+    np.testing.assert_allclose(
+        weight_decay.sgd_decay_step(w, g, lr, answer["weight_decay"]), textbook
+    )
 
 
 def test_exercise_2_matches_the_optimizer_and_momentum_breaks_the_equivalence():
@@ -621,6 +664,6 @@ def test_exercise_3_claims_about_idle_weights():
     assert law**t <= 0.5 < law ** (t - 1)
     # "with l2 anywhere from 0.0001 to 0.01, it halves in fewer than 600 steps"
     for l2 in (1e-4, 2e-3, 1e-2):
-        idle = combined.adam_l2_vs_decay_toy(l2, learning_rate=nb06._LR_3, steps=700)
+        idle = weight_decay.adam_l2_vs_decay_toy(l2, learning_rate=nb06._LR_3, steps=700)
         idle = idle["adam_l2"][:, 0]
         assert 500 < int(np.argmax(idle <= 0.5)) < 600

@@ -186,6 +186,124 @@ def test_a_healthy_run_does_not_count_as_diverged():
     assert h.diverged_epoch is None and len(h.epoch) == 5
 
 
+def _fit(model, x, y=None, **kwargs):
+    args = {"loss": "cross_entropy", "optimizer": optim.Adam(0.02), "epochs": 6, **kwargs}
+    return training.fit(model, x, y, **args)
+
+
+def test_a_data_function_is_called_every_epoch_in_order_and_trains_like_an_array():
+    Xtr, ytr, _, _ = _moons()
+    calls = []
+
+    def data(epoch):
+        calls.append(epoch)
+        return Xtr, ytr
+
+    fixed, moving = layers.mlp([2, 8, 2], seed=0), layers.mlp([2, 8, 2], seed=0)
+    h_fixed = _fit(fixed, Xtr, ytr, batch_size=16)
+    h_moving = _fit(moving, data, batch_size=16)
+    assert calls == list(range(6))
+    assert h_fixed.history == h_moving.history
+    for a, b in zip(fixed.get_weights(), moving.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # new data every epoch: each epoch trains on what the function returned for it
+    halves = [(Xtr[:40], ytr[:40]), (Xtr[40:], ytr[40:])]
+    model = layers.mlp([2, 8, 2], seed=0)
+    h = _fit(model, lambda epoch: halves[epoch % 2], epochs=4)
+    assert h.history["loss"][-1] == training.evaluate(model, *halves[1], "cross_entropy")["loss"]
+    assert h.history["loss"][-1] != training.evaluate(model, *halves[0], "cross_entropy")["loss"]
+
+
+def test_a_seed_function_gives_every_epoch_a_fresh_generator_like_one_epoch_fits():
+    Xtr, ytr, _, _ = _moons()
+    whole = layers.mlp([2, 8, 2], dropout=0.3, seed=0)
+    _fit(whole, Xtr, ytr, epochs=3, batch_size=16, seed=lambda epoch: 10 + epoch)
+    stepwise, opt = layers.mlp([2, 8, 2], dropout=0.3, seed=0), optim.Adam(0.02)
+    for epoch in range(3):
+        _fit(stepwise, Xtr, ytr, epochs=1, batch_size=16, optimizer=opt, seed=10 + epoch)
+    for a, b in zip(whole.get_weights(), stepwise.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    once = layers.mlp([2, 8, 2], dropout=0.3, seed=0)
+    _fit(once, Xtr, ytr, epochs=3, batch_size=16, seed=10)  # one generator: other shuffles
+    assert not np.array_equal(once.get_weights()[0], whole.get_weights()[0])
+
+
+def test_score_train_chooses_what_the_loss_measures_and_never_changes_training():
+    Xtr, ytr, Xva, yva = _moons()
+    runs = {}
+    for name, score in [("epoch data", True), ("nothing", False), ("fixed", (Xva, yva))]:
+        model = layers.mlp([2, 8, 2], seed=0)
+        h = _fit(model, Xtr, ytr, batch_size=16, validation_data=(Xva, yva), score_train=score)
+        runs[name] = (h.history, model)
+    assert set(runs["nothing"][0]) == {"val_loss", "val_accuracy"}
+    assert set(runs["fixed"][0]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert runs["fixed"][0]["loss"] == runs["fixed"][0]["val_loss"]  # it scored (Xva, yva)
+    default = runs["epoch data"]
+    end = training.evaluate(default[1], Xtr, ytr, "cross_entropy")
+    assert default[0]["loss"][-1] == end["loss"]
+    for history, model in runs.values():
+        assert history["val_loss"] == default[0]["val_loss"]
+        for a, b in zip(model.get_weights(), default[1].get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_validation_freq_validates_only_the_chosen_epochs():
+    Xtr, ytr, Xva, yva = _moons()
+    full = _fit(layers.mlp([2, 8, 2], seed=0), Xtr, ytr, epochs=10, validation_data=(Xva, yva))
+    val = full.history["val_loss"]
+    every_3 = _fit(
+        layers.mlp([2, 8, 2], seed=0),
+        Xtr,
+        ytr,
+        epochs=10,
+        validation_data=(Xva, yva),
+        validation_freq=3,
+    )
+    assert every_3.history["val_loss"] == [val[2], val[5], val[8]]  # epochs 3, 6, 9
+    assert every_3.history["loss"] == full.history["loss"]
+    last_two = _fit(
+        layers.mlp([2, 8, 2], seed=0),
+        Xtr,
+        ytr,
+        epochs=10,
+        validation_data=(Xva, yva),
+        validation_freq=range(9, 11),
+    )
+    assert last_two.history["val_loss"] == val[-2:]
+
+
+def test_without_a_scored_set_a_divergence_is_still_caught():
+    Xtr, ytr, _, _ = _moons()
+    with pytest.warns(RuntimeWarning, match="training diverged at epoch"):
+        h = training.fit(
+            layers.mlp([2, 16, 1], seed=0),
+            Xtr,
+            ytr.astype(float) * 1e3,
+            loss="mse",
+            optimizer=optim.SGD(5.0),
+            epochs=50,
+            score_train=False,
+        )
+    assert h.diverged_epoch is not None and h.diverged_epoch < 49
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "kwargs", "error", "message"),
+    [
+        ("data", "y", {}, TypeError, "y must be left out when x is a function"),
+        ("single", None, {}, TypeError, "the data function must return a pair"),
+        ("xy", "y", {"validation_freq": "often"}, TypeError, "validation_freq must be an int"),
+        ("xy", "y", {"validation_freq": 0}, ValueError, "validation_freq must be an int in"),
+        ("xy", "y", {"score_train": (1, 2, 3)}, ValueError, "score_train must be True, False"),
+    ],
+)
+def test_fit_rejects_bad_data_functions_and_options(x, y, kwargs, error, message):
+    Xtr, ytr, _, _ = _moons()
+    x = {"data": lambda e: (Xtr, ytr), "single": lambda e: Xtr, "xy": Xtr}[x]
+    with pytest.raises(error, match=message):
+        _fit(layers.mlp([2, 4, 2]), x, ytr if y else None, **kwargs)
+
+
 def test_keras_twin_gives_the_same_predictions_loss_and_penalty():
     Xtr, ytr, _, _ = _moons()
     model = layers.mlp(

@@ -11,10 +11,19 @@ import ipywidgets
 import numpy as np
 import pytest
 
-from course_utils import augment, bias_variance, combined, going_further, l1_l2_figures, plotting
+from course_utils import (
+    augment_figures,
+    bias_variance,
+    combined,
+    combined_figures,
+    contest,
+    going_further,
+    l1_l2_figures,
+    plotting,
+)
 from course_utils import dropout as D
 from course_utils import dropout_figures as DF
-from course_utils import early_stopping as es
+from course_utils import early_stopping_study as study
 from course_utils.widgets import interactive_figure
 
 
@@ -32,7 +41,7 @@ def _calibration():
 def _comparison():
     p = combined.make_problem()
     techniques = [combined.TECHNIQUES[n] for n in ("none", "L2", "early stopping")]
-    return combined.compare(p, techniques, seeds=(0, 1), epochs=15)
+    return contest.compare(p, techniques, seeds=(0, 1), epochs=15)
 
 
 # notebook: (figure function, {control: widget}, [(control, new value), ...])
@@ -62,7 +71,7 @@ CASES = {
         [("draw", 3), ("rate", 0.8)],
     ),
     "04 data augmentation": lambda: (
-        augment.augmentation_preview_figure,
+        augment_figures.augmentation_preview_figure,
         {
             "rotation": ipywidgets.FloatSlider(value=15, min=0, max=180),
             "zoom": ipywidgets.FloatSlider(value=0.1, min=0, max=0.5),
@@ -72,7 +81,7 @@ CASES = {
         [("rotation", 120), ("zoom", 0.4), ("shift", 3), ("blur", 2)],
     ),
     "05 early stopping": lambda: (
-        functools.partial(es.early_stopping_figure, _curve()[0], loss=_curve()[1]),
+        functools.partial(study.early_stopping_figure, _curve()[0], loss=_curve()[1]),
         {
             "patience": ipywidgets.IntSlider(value=3, min=0, max=30),
             "min_delta": ipywidgets.FloatSlider(value=0.0, min=0.0, max=0.05, step=0.005),
@@ -80,7 +89,7 @@ CASES = {
         [("patience", 15), ("min_delta", 0.03)],
     ),
     "06 putting it together": lambda: (
-        functools.partial(combined.technique_figure, _comparison()),
+        functools.partial(combined_figures.technique_figure, _comparison()),
         {
             "technique": ipywidgets.Dropdown(options=list(_comparison().runs), value="L2"),
             "metric": ipywidgets.ToggleButtons(options=["accuracy", "loss"]),
