@@ -378,7 +378,7 @@ def draw_network(ax, sizes, masks=None, *, title=None) -> None:
     ax.set_ylim(-tallest / 2 - 0.2, tallest / 2 + 0.2)
     ax.set_axis_off()
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
 
 
 def thinned_network_figure(sizes=(3, 6, 6, 2), rate: float = 0.5, n_draws: int = 2, *, seed=0):
@@ -411,7 +411,7 @@ def thinned_network_figure(sizes=(3, 6, 6, 2), rate: float = 0.5, n_draws: int =
         fontsize=11,
     )
     handles, labels = _network_legend_handles()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
     fig.subplots_adjust(top=0.74, bottom=0.1)
     return fig
 
@@ -503,7 +503,7 @@ def boundaries_figure(predictors, x, y):
             raise TypeError(f"predictors[{title!r}] must be callable")
         plotting.plot_decision_boundary(predict, x, y, ax=ax, title=title)
     handles, labels = _class_legend_handles(int(np.max(y)) + 1)
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
     fig.subplots_adjust(bottom=0.13)
     return fig
 
@@ -528,7 +528,7 @@ def ablation_figure(rises, *, ax=None):
     ax.set_xscale("log")
     ax.set_xlabel("hidden unit, ranked by its rise (log scale)")
     ax.set_ylabel("rise in training loss when removed")
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig
 
 
@@ -551,5 +551,5 @@ def sweep_figure(sweep, *, ax=None):
         ax.plot(rates, [sweep[r][key] for r in rates], marker="o", color="k", label=label, **style)
     ax.set_xlabel("dropout rate")
     ax.set_ylabel("loss after training")
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig
