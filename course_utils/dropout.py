@@ -482,29 +482,60 @@ def _class_legend_handles(n_classes: int = 2):
 
 
 def boundaries_figure(predictors, x, y):
-    """Decision boundaries side by side, one panel per model, with a class legend.
+    """Decision boundaries of several models overlaid on one panel, over the points.
+
+    Each model's boundary (where its predicted label changes) is one line, with its own
+    colour and line style; the legend gives each boundary's length
+    (:func:`boundary_length`, on the same grid), so a shorter, calmer boundary can be
+    seen and read at once.
 
     Args:
-        predictors: ``{title: predict}``, each ``predict`` mapping points ``(M, 2)`` to
+        predictors: ``{name: predict}``, each ``predict`` mapping points ``(M, 2)`` to
             class scores ``(M, C)`` or labels ``(M,)``.
         x: Points ``(N, 2)``; y: their integer labels ``(N,)``.
     """
+    import matplotlib
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     from course_utils import plotting
 
     if not isinstance(predictors, dict) or not predictors:
-        raise TypeError("predictors must be a non-empty dict {title: predict function}")
-    fig, axes = plt.subplots(1, len(predictors), figsize=(3.6 * len(predictors), 4.2))
+        raise TypeError("predictors must be a non-empty dict {name: predict function}")
+    x = _validate.array("x", x, ndim=2)
+    if x.shape[1] != 2:
+        raise ValueError(f"x must have shape (N, 2), got {x.shape}")
+    fig, ax = plt.subplots(figsize=(6.4, 5.2))
     plt.close(fig)
-    axes = np.atleast_1d(axes)
-    for ax, (title, predict) in zip(axes, predictors.items(), strict=True):
-        if not callable(predict):
-            raise TypeError(f"predictors[{title!r}] must be callable")
-        plotting.plot_decision_boundary(predict, x, y, ax=ax, title=title)
+    resolution, padding = 120, 0.5  # the grid of boundary_length, so lines and lengths agree
+    lo, hi = x.min(axis=0) - padding, x.max(axis=0) + padding
+    gx, gy = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
+    cmap = matplotlib.colormaps["coolwarm"]
+    ax.scatter(x[:, 0], x[:, 1], c=y, cmap=cmap, s=14, edgecolors="k", linewidths=0.3)
     handles, labels = _class_legend_handles(int(np.max(y)) + 1)
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
-    fig.subplots_adjust(bottom=0.13)
+    labels = [f"class {k} (training points)" for k in range(len(labels))]
+    for i, (name, predict) in enumerate(predictors.items()):
+        if not callable(predict):
+            raise TypeError(f"predictors[{name!r}] must be callable")
+        out = np.asarray(predict(np.c_[gx.ravel(), gy.ravel()]))
+        grid_labels = (out.argmax(axis=1) if out.ndim == 2 else out).reshape(gx.shape)
+        grid_labels = grid_labels.astype(int)  # labels given as booleans too
+        style = {"colors": [plotting.colour(i)], "linestyles": [plotting.LINESTYLES[i % 6]]}
+        levels = np.arange(grid_labels.min(), grid_labels.max()) + 0.5
+        if len(levels):
+            ax.contour(gx, gy, grid_labels, levels=levels, linewidths=2.2, **style)
+        length = boundary_length(predict, x, resolution=resolution, padding=padding)
+        handles.append(
+            Line2D([], [], color=plotting.colour(i), linestyle=plotting.LINESTYLES[i % 6], lw=2.2)
+        )
+        labels.append(f"{name}: length {length:.1f}")
+    ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]), xticks=[], yticks=[])
+    ax.grid(False)
+    ax.set_title("decision boundaries, overlaid (points: training set)")
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.set_size_inches(6.4 + 3.2, 5.2)  # room for the legend beside the panel
     return fig
 
 

@@ -733,7 +733,8 @@ def plot_mse_curves(histories: dict, *, noise: float | None = CURVE_NOISE, title
     if noise is not None:
         noise = _validate.number("noise", noise, low=0, low_open=True)
         ax.axhline(noise**2, color="0.5", linewidth=1, linestyle=":", label="noise floor")
-    ax.set_ylabel("MSE (no penalty)")
+    # the data term alone, so runs with different penalties are compared on the same scale
+    ax.set_ylabel("MSE of the fit (penalty term not added)")
     lo, hi = ax.get_ylim()
     ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if lo <= t <= hi]
     ax.set_yticks(ticks, [f"{t:g}" for t in ticks])

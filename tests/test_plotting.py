@@ -133,6 +133,7 @@ def _l1_l2():
 
 def _dropout():
     from course_utils import dropout as D
+    from course_utils import dropout_vs_l2
     from course_utils import mc_dropout as MC
 
     X, y, _, _ = D.make_data(n_train=20, n_val=10)
@@ -140,6 +141,10 @@ def _dropout():
     samples = np.random.default_rng(0).standard_normal((30, 11))
     predictors = {name: (lambda p: p[:, 0] > 0) for name in ("no dropout", "dropout", "L2")}
     sweep = {0.0: {"loss": 0.1, "val_loss": 0.9}, 0.5: {"loss": 0.2, "val_loss": 0.5}}
+    runs = dropout_vs_l2.CONTROL_RUNS
+    control = [
+        {"cancellation": dict(zip(runs, [5.0 + k, 3.0, 2.0], strict=True))} for k in range(3)
+    ]
     return {
         "dropout.thinned_network_figure": lambda: D.thinned_network_figure(),
         "dropout.dropout_figure": lambda: D.dropout_figure(0.5),
@@ -148,6 +153,7 @@ def _dropout():
             {"no dropout": np.array([0.3, 0.1, 0.0]), "dropout": np.array([0.01, 0.0, 0.0])}
         ),
         "dropout.sweep_figure": lambda: D.sweep_figure(sweep),
+        "dropout_vs_l2.control_figure": lambda: dropout_vs_l2.control_figure(control),
         "mc_dropout.mc_dropout_figure": lambda: MC.mc_dropout_figure(
             grid, grid, grid, samples, title="a title"
         ),
