@@ -9,7 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils import _validate
-from course_utils.dropout import check_rate, draw_mask, gap, make_data, trained_model
+from course_utils.dropout import (
+    boundary_length,
+    check_rate,
+    draw_mask,
+    gap,
+    make_data,
+    trained_model,
+)
 
 
 def _check_sizes(sizes) -> list[int]:
@@ -111,7 +118,7 @@ def draw_network(ax, sizes, masks=None, *, title=None) -> None:
     ax.set_ylim(-tallest / 2 - 0.2, tallest / 2 + 0.2)
     ax.set_axis_off()
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
 
 
 def thinned_network_figure(sizes=(3, 6, 6, 2), rate: float = 0.5, n_draws: int = 2, *, seed=0):
@@ -144,7 +151,7 @@ def thinned_network_figure(sizes=(3, 6, 6, 2), rate: float = 0.5, n_draws: int =
         fontsize=11,
     )
     handles, labels = _network_legend_handles()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
     fig.subplots_adjust(top=0.74, bottom=0.1)
     return fig
 
@@ -215,29 +222,60 @@ def _class_legend_handles(n_classes: int = 2):
 
 
 def boundaries_figure(predictors, x, y):
-    """Decision boundaries side by side, one panel per model, with a class legend.
+    """Decision boundaries of several models overlaid on one panel, over the points.
+
+    Each model's boundary (where its predicted label changes) is one line, with its own
+    colour and line style; the legend gives each boundary's length
+    (:func:`boundary_length`, on the same grid), so a shorter, calmer boundary can be
+    seen and read at once.
 
     Args:
-        predictors: ``{title: predict}``, each ``predict`` mapping points ``(M, 2)`` to
+        predictors: ``{name: predict}``, each ``predict`` mapping points ``(M, 2)`` to
             class scores ``(M, C)`` or labels ``(M,)``.
         x: Points ``(N, 2)``; y: their integer labels ``(N,)``.
     """
+    import matplotlib
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     from course_utils import plotting
 
     if not isinstance(predictors, dict) or not predictors:
-        raise TypeError("predictors must be a non-empty dict {title: predict function}")
-    fig, axes = plt.subplots(1, len(predictors), figsize=(3.6 * len(predictors), 4.2))
+        raise TypeError("predictors must be a non-empty dict {name: predict function}")
+    x = _validate.array("x", x, ndim=2)
+    if x.shape[1] != 2:
+        raise ValueError(f"x must have shape (N, 2), got {x.shape}")
+    fig, ax = plt.subplots(figsize=(6.4, 5.2))
     plt.close(fig)
-    axes = np.atleast_1d(axes)
-    for ax, (title, predict) in zip(axes, predictors.items(), strict=True):
-        if not callable(predict):
-            raise TypeError(f"predictors[{title!r}] must be callable")
-        plotting.plot_decision_boundary(predict, x, y, ax=ax, title=title)
+    resolution, padding = 120, 0.5  # the grid of boundary_length, so lines and lengths agree
+    lo, hi = x.min(axis=0) - padding, x.max(axis=0) + padding
+    gx, gy = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
+    cmap = matplotlib.colormaps["coolwarm"]
+    ax.scatter(x[:, 0], x[:, 1], c=y, cmap=cmap, s=14, edgecolors="k", linewidths=0.3)
     handles, labels = _class_legend_handles(int(np.max(y)) + 1)
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
-    fig.subplots_adjust(bottom=0.13)
+    labels = [f"class {k} (training points)" for k in range(len(labels))]
+    for i, (name, predict) in enumerate(predictors.items()):
+        if not callable(predict):
+            raise TypeError(f"predictors[{name!r}] must be callable")
+        out = np.asarray(predict(np.c_[gx.ravel(), gy.ravel()]))
+        grid_labels = (out.argmax(axis=1) if out.ndim == 2 else out).reshape(gx.shape)
+        grid_labels = grid_labels.astype(int)  # labels given as booleans too
+        style = {"colors": [plotting.colour(i)], "linestyles": [plotting.LINESTYLES[i % 6]]}
+        levels = np.arange(grid_labels.min(), grid_labels.max()) + 0.5
+        if len(levels):
+            ax.contour(gx, gy, grid_labels, levels=levels, linewidths=2.2, **style)
+        length = boundary_length(predict, x, resolution=resolution, padding=padding)
+        handles.append(
+            Line2D([], [], color=plotting.colour(i), linestyle=plotting.LINESTYLES[i % 6], lw=2.2)
+        )
+        labels.append(f"{name}: length {length:.1f}")
+    ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]), xticks=[], yticks=[])
+    ax.grid(False)
+    ax.set_title("decision boundaries, overlaid (points: training set)")
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.set_size_inches(6.4 + 3.2, 5.2)  # room for the legend beside the panel
     return fig
 
 
@@ -261,7 +299,7 @@ def ablation_figure(rises, *, ax=None):
     ax.set_xscale("log")
     ax.set_xlabel("hidden unit, ranked by its rise (log scale)")
     ax.set_ylabel("rise in training loss when removed")
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig
 
 
@@ -284,5 +322,5 @@ def sweep_figure(sweep, *, ax=None):
         ax.plot(rates, [sweep[r][key] for r in rates], marker="o", color="k", label=label, **style)
     ax.set_xlabel("dropout rate")
     ax.set_ylabel("loss after training")
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig

@@ -192,3 +192,69 @@ def dropout_penalty(model, x, rate: float) -> float:
     p1 = 1 / (1 + np.exp(-margin))
     votes = h * (w[:, 1] - w[:, 0])
     return float(0.5 * rate / (1 - rate) * np.mean(p1 * (1 - p1) * (votes**2).sum(axis=1)))
+
+
+#: The runs of :func:`l2_matched_control`, in the order its figure draws them.
+CONTROL_RUNS = ("no dropout", "L2, same hidden norm", "dropout")
+
+
+def control_figure(control, key: str = "cancellation", *, ax=None):
+    """One measure of :func:`l2_matched_control` for its three runs, one line per draw.
+
+    Each draw of the data is a line across the three runs (no dropout, L2 with the
+    dropout run's hidden norm, dropout), so a paired comparison reads as the slope of
+    each line; the mean over the draws is the thick line.
+
+    Args:
+        control: What :func:`l2_matched_control` returned (one dict per draw).
+        key: The measure to draw: 'cancellation', 'share', 'mean_rise', 'hidden_norm' or
+            'output_norm'.
+        ax: Axes to draw on; a new figure when None.
+
+    Returns:
+        A matplotlib Figure.
+    """
+    from course_utils import plotting
+
+    keys = ("cancellation", "share", "mean_rise", "hidden_norm", "output_norm")
+    if key not in keys:
+        raise ValueError(f"key must be one of {keys}, got {key!r}")
+    if not isinstance(control, (list, tuple)) or not control:
+        raise TypeError("control must be the non-empty list that l2_matched_control returns")
+    values = np.array([[row[key][name] for name in CONTROL_RUNS] for row in control])
+    fig, ax = plotting._new_axes(ax, figsize=(6.5, 4.2))
+    positions = np.arange(len(CONTROL_RUNS))
+    for k, row in enumerate(values):
+        ax.plot(
+            positions,
+            row,
+            "-",
+            color="0.65",
+            linewidth=1,
+            marker="o",
+            markersize=5,
+            label="one draw of the data" if k == 0 else None,
+        )
+    ax.plot(
+        positions,
+        values.mean(axis=0),
+        "-",
+        color=plotting.colour(0),
+        linewidth=3,
+        marker="D",
+        markersize=7,
+        label=f"mean of {len(values)} draws",
+    )
+    ax.set_xticks(positions, ["no dropout", "L2, same\nhidden norm", "dropout 0.5"])
+    ax.set_xlim(-0.3, len(CONTROL_RUNS) - 0.7)
+    names = {
+        "cancellation": "votes cancel by a factor of",
+        "share": "non-additive share",
+        "mean_rise": "mean loss rise, one unit removed",
+        "hidden_norm": "|W| hidden layer",
+        "output_norm": "|W| output layer",
+    }
+    ax.set_ylabel(names[key])
+    ax.set_title(f"{names[key]}: each draw, three networks")
+    ax.legend()
+    return fig

@@ -63,7 +63,7 @@ def plot_regularization_path(lams, path, relevant=None, *, ax=None, title=None):
 
 def _draw_weight_bars(ax, w, relevant, labels=None, *, colour_of_relevant=None):
     """Bars of the weights ``w`` on ``ax``; exact zeros marked by an open circle on 0."""
-    from course_utils.plotting import colour
+    from course_utils.plotting import SMALL_FONT, colour
 
     idx = np.arange(len(w))
     colours = [(colour_of_relevant or colour(0)) if relevant[j] else "0.55" for j in range(len(w))]
@@ -73,7 +73,7 @@ def _draw_weight_bars(ax, w, relevant, labels=None, *, colour_of_relevant=None):
         ax.plot(idx[zero], w[zero], "o", mfc="none", mec="black", ms=5, label="exactly 0")
     ax.axhline(0, color="black", linewidth=0.6)
     if labels is not None:
-        ax.set_xticks(idx, labels, fontsize=8)
+        ax.set_xticks(idx, labels, fontsize=SMALL_FONT)
     return int(np.sum(zero))
 
 
@@ -110,11 +110,11 @@ def plot_weight_bars(weights: dict, relevant=None, *, title=None):
     plt.close(fig)
     for i, (ax, (name, w)) in enumerate(zip(axes[0], arrays.items(), strict=True)):
         zeros = _draw_weight_bars(ax, w, relevant, colour_of_relevant=colour(i))
-        ax.set_title(f"{name}: {zeros} of {d} exactly 0", fontsize=9)
+        ax.set_title(f"{name}: {zeros} of {d} exactly 0")
         ax.set_xlabel("feature")
     axes[0, 0].set_ylabel("weight")
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title)
     return fig
 
 
@@ -141,12 +141,13 @@ def plot_mse_curves(histories: dict, *, noise: float | None = CURVE_NOISE, title
     if noise is not None:
         noise = _validate.number("noise", noise, low=0, low_open=True)
         ax.axhline(noise**2, color="0.5", linewidth=1, linestyle=":", label="noise floor")
-    ax.set_ylabel("MSE (no penalty)")
+    # the data term alone, so runs with different penalties are compared on the same scale
+    ax.set_ylabel("MSE of the fit (penalty term not added)")
     lo, hi = ax.get_ylim()
     ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if lo <= t <= hi]
     ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
     ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 

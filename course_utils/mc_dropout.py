@@ -140,5 +140,5 @@ def mc_dropout_figure(x_train, y_train, grid, samples, *, n_shown: int = 20, ax=
     ax.set_ylabel("prediction")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(loc="lower left")
     return fig

@@ -22,6 +22,18 @@ PALETTE = "petroff10"
 #: the inline backend's "retina" format doubles the pixels (200 dpi) for sharp figures
 #: on high-density screens and in the rendered HTML.
 FIGURE_DPI = 100
+#: Width in screen pixels of a notebook's output column on a normal screen (JupyterLab
+#: on a 1280-pixel-wide laptop screen, file browser open). A wider figure is scaled down
+#: to fit, its text with it, so a figure's text size is judged at this width.
+COLUMN_PX = 960
+#: The smallest text a course figure may show on that screen, in pixels. A text of
+#: ``s`` points is ``s * FIGURE_DPI / 72`` pixels tall (9 pt: 12.5 px) before scaling.
+MIN_TEXT_PX = 9.0
+#: The course's font sizes, in points (matplotlib's defaults, 10 pt with 8 pt legends at
+#: 80 dpi, gave 8-9 pixel legends): labels and titles 11, ticks and legends 10; a figure
+#: function may go down to :data:`SMALL_FONT` for dense labels, never lower.
+FONT_SIZE = 11
+SMALL_FONT = 9
 #: One marker per model (with the colour), for curves that must be told apart.
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")
 #: One line style per curve, for figures whose curves carry no other style.
@@ -30,7 +42,7 @@ LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
 
 def set_style() -> None:
     """Plot defaults for the course: colour-blind-safe colours, sharp figures, readable
-    sizes, a light grid, tight layout.
+    sizes (no text under :data:`MIN_TEXT_PX` pixels on screen), a light grid, tight layout.
 
     Sets matplotlib's rcParams (the colour cycle is :data:`PALETTE`, ``figure.dpi`` is
     :data:`FIGURE_DPI`) and, inside IPython, the inline backend's ``retina`` format.
@@ -47,7 +59,14 @@ def set_style() -> None:
             "grid.alpha": 0.3,
             "axes.spines.top": False,
             "axes.spines.right": False,
-            "font.size": 10,
+            "font.size": FONT_SIZE,
+            "axes.titlesize": FONT_SIZE,
+            "axes.labelsize": FONT_SIZE,
+            "figure.titlesize": FONT_SIZE + 1,
+            "xtick.labelsize": FONT_SIZE - 1,
+            "ytick.labelsize": FONT_SIZE - 1,
+            "legend.fontsize": FONT_SIZE - 1,
+            "legend.title_fontsize": FONT_SIZE - 1,
             "legend.frameon": False,
             "figure.autolayout": True,
         }
@@ -154,7 +173,7 @@ def plot_learning_curves(
         ax.set_yscale("log")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig
 
 
@@ -196,7 +215,7 @@ def plot_fit_1d(
     ax.set_ylabel("y")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8, loc=legend_loc)
+    ax.legend(loc=legend_loc)
     return fig
 
 
@@ -233,7 +252,7 @@ def plot_decision_boundary(
     ax.set_yticks([])
     ax.grid(False)
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
     return fig
 
 
@@ -247,3 +266,40 @@ def figure_to_array(fig) -> np.ndarray:
         canvas = FigureCanvasAgg(fig)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def text_sizes_px(fig, column_px: float = COLUMN_PX) -> list[tuple[str, float]]:
+    """Every visible text of a figure with its height on screen, in pixels.
+
+    A text of ``s`` points in a figure of ``dpi`` dots per inch is ``s * dpi / 72``
+    pixels tall when the figure is shown at its own size, as Jupyter shows it (the
+    inline backend's retina images are drawn at twice the dpi and shown at half); a
+    figure wider than ``column_px`` is scaled down to fit the notebook's column, and its
+    text with it. The figure is drawn first, so tick labels exist.
+
+    Args:
+        fig: A matplotlib ``Figure``.
+        column_px: Width of the notebook's output column in pixels, > 0.
+
+    Returns:
+        ``[(text, pixels), ...]`` for every visible, non-empty text, smallest first.
+    """
+    from matplotlib.text import Text
+
+    if isinstance(column_px, bool) or not isinstance(column_px, (int, float)) or column_px <= 0:
+        raise ValueError(f"column_px must be a number of pixels > 0, got {column_px!r}")
+    if not hasattr(fig, "get_size_inches"):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    figure_to_array(fig)  # draw: tick labels are made at draw time
+    width_px = fig.get_size_inches()[0] * fig.dpi
+    scale = min(1.0, column_px / width_px)
+    sizes = []
+    for text in fig.findobj(Text):
+        if text.get_text().strip() and _shown(text):
+            sizes.append((text.get_text(), text.get_fontsize() * fig.dpi / 72 * scale))
+    return sorted(sizes, key=lambda item: item[1])
+
+
+def _shown(text) -> bool:
+    """Whether a text and the axes it belongs to (if any) are visible."""
+    return text.get_visible() and (text.axes is None or text.axes.get_visible())

@@ -275,8 +275,8 @@ def early_stopping_as_l2_figure(
     )
     ax1.plot(s, np.zeros_like(s), "|", color="black", markersize=12, label="eigenvalues of H")
     ax1.set(xscale="log", xlabel="eigenvalue s", ylabel="share of the least-squares weight")
-    ax1.set_title("stopped descent and ridge keep about the same directions", fontsize=10)
-    ax1.legend(fontsize=8)
+    ax1.set_title("stopped descent and ridge keep about the same directions")
+    ax1.legend()
     ax2.plot(lams, ridge_val, color=colour(1), label="ridge, against lambda")
     ax2.plot(
         1.0 / (eta * np.array(steps)),
@@ -286,6 +286,6 @@ def early_stopping_as_l2_figure(
         label="descent stopped after t steps, at 1/(eta t)",
     )
     ax2.set(xscale="log", yscale="log", xlabel="lambda", ylabel="validation MSE")
-    ax2.set_title("the same U: few steps = strong penalty", fontsize=10)
-    ax2.legend(fontsize=8)
+    ax2.set_title("the same U: few steps = strong penalty")
+    ax2.legend()
     return fig

@@ -336,13 +336,35 @@ def test_other_figures_draw():
     assert len(fig.axes[0].lines) == 5 + 1
     X, y, _, _ = D.make_data(n_train=20, n_val=10)
     fig = DF.boundaries_figure({"a": lambda p: p[:, 0] > 0, "b": lambda p: p[:, 1] > 0}, X, y)
-    assert len(fig.axes) == 2 and len(fig.legends[0].get_texts()) == 2
+    assert len(fig.axes) == 1  # overlaid: one panel, one boundary line per model
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    length_a = D.boundary_length(lambda p: p[:, 0] > 0, X)
+    length_b = D.boundary_length(lambda p: p[:, 1] > 0, X)
+    assert labels[2:] == [f"a: length {length_a:.1f}", f"b: length {length_b:.1f}"]
     with pytest.raises(TypeError, match="non-empty dict"):
         DF.boundaries_figure({}, X, y)
     with pytest.raises(ValueError, match="samples must have shape"):
         MC.mc_dropout_figure(grid, grid, grid, samples[:, :5])
     with pytest.raises(TypeError, match="non-empty dict"):
         DF.ablation_figure([])
+
+
+def test_control_figure_draws_one_line_per_draw_and_the_mean():
+    from course_utils import dropout_vs_l2 as DL
+
+    control = [
+        {"cancellation": dict(zip(DL.CONTROL_RUNS, [5.0 + k, 3.0, 2.0], strict=True))}
+        for k in range(3)
+    ]
+    ax = DL.control_figure(control).axes[0]
+    assert len(ax.lines) == 3 + 1  # three draws and their mean
+    np.testing.assert_allclose(ax.lines[-1].get_ydata(), [6.0, 3.0, 2.0])
+    assert ax.get_ylabel() == "votes cancel by a factor of"
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == "dropout 0.5"
+    with pytest.raises(ValueError, match="key must be one of"):
+        DL.control_figure(control, "size")
+    with pytest.raises(TypeError, match="non-empty list"):
+        DL.control_figure([])
 
 
 # ------------------------------------------------------------ exercise hints

@@ -62,3 +62,23 @@ def test_show_solution_gives_that_exercises_reference_source(exercise_id):
 def test_show_solution_of_an_unknown_id():
     with pytest.raises(ValueError, match="unknown exercise"):
         checks.show_solution("99.9")
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_shown_solution_calls_no_private_helper(exercise_id):
+    # A learner pastes the shown solution into the notebook, which has no `_helper`s.
+    import re
+
+    source = checks.show_solution(exercise_id)
+    calls = set(re.findall(r"(?<![\w.])(_[A-Za-z]\w*)\(", source))
+    calls.discard(REGISTRY[exercise_id].solution.__name__)  # its own def line
+    assert not calls, f"{exercise_id}'s solution calls {sorted(calls)}, which no notebook has"
+
+
+@pytest.mark.parametrize(
+    ("answer", "named"),
+    [((0.01, 0.05), "(b) is"), ((0.02, 0.025), "(a) is"), ((0.02, 0.05), "(a) and (b) are")],
+)
+def test_hint_of_02_4_names_the_wrong_answer(answer, named):
+    result = REGISTRY["02.4"].check(answer)
+    assert result.status == checks.WRONG and named in result.message, str(result)

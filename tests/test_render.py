@@ -177,7 +177,7 @@ def test_command_line_help_runs():
 def test_learner_minutes_counts_reading_code_exercises_and_widgets():
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_markdown_cell("# 07 · Title\n\n" + "word " * 238),  # 240 words: 2 min
+        nbformat.v4.new_markdown_cell("# 07 · Title\n\n" + "word " * 278),  # 280 words: 4 min
         nbformat.v4.new_code_cell(
             "\n".join(f"x{i} = {i}" for i in range(20))
         ),  # 20 of the 24 code lines
@@ -186,11 +186,12 @@ def test_learner_minutes_counts_reading_code_exercises_and_widgets():
         nbformat.v4.new_code_cell("interactive_figure(f, a=slider)"),
     ]
     est = render.learner_minutes(nb, run_seconds=30)
-    assert est["reading"] == 2.0 and est["n_exercises"] == 1
+    assert render.READING_WORDS_PER_MINUTE == 70  # calibrated on a timed reading
+    assert est["reading"] == 4.0 and est["n_exercises"] == 1
     assert est["exercises"] == render.MINUTES_PER_EXERCISE
     assert est["widgets"] == render.MINUTES_PER_WIDGET and est["running"] == 0.5
     assert est["code"] == 2.4  # 24 non-empty code lines at 10 a minute
-    assert est["total"] == 15.0  # 2 + 2.4 + 6 + 3 + 0.5 = 13.9, up to the next 5
+    assert est["total"] == 20.0  # 4 + 2.4 + 6 + 3 + 0.5 = 15.9, up to the next 5
 
 
 def test_every_image_gets_alt_text_from_the_sentence_after_it_or_its_cell():

@@ -275,15 +275,25 @@ def check_4(answer):
         raise checks.Wrong("answer with a pair of numbers, e.g. answer = (0.1, 0.2)")
     a, b = (_number(v, "each argument of L2") for v in answer)
     want_a, want_b = _solution_4()
+    wrong = [
+        name
+        for name, got, want in (("(a)", a, want_a), ("(b)", b, want_b))
+        if not np.isclose(got, want)
+    ]
+    if not wrong:
+        return f"L2({want_a:g}) and L2({want_b:g}): Keras's factor is the textbook one halved."
+    which = " and ".join(wrong) + (" are" if len(wrong) == 2 else " is")
     if np.isclose(a, LAM_4) or np.isclose(b, FACTOR_4):
         raise checks.Wrong(
-            "Keras's L2(l2) adds l2 * sum(w**2), with no 1/2. Both penalties here carry a "
-            "1/2 (tf.nn.l2_loss(W) is sum(W**2) / 2), so halve the factor in front."
+            f"{which} not right yet. Keras's L2(l2) adds l2 * sum(w**2), with no 1/2. Both "
+            "penalties here carry a 1/2 (tf.nn.l2_loss(W) is sum(W**2) / 2), so halve the "
+            "factor in front."
         )
     if np.isclose(a, 2 * LAM_4) or np.isclose(b, 2 * FACTOR_4):
-        raise checks.Wrong("halve the factor, do not double it: L2(l2) has no 1/2 to undo.")
-    if not (np.isclose(a, want_a) and np.isclose(b, want_b)):
         raise checks.Wrong(
-            "write each penalty as c * sum(w**2); the c you find is the argument of L2."
+            f"{which} not right yet: halve the factor, do not double it; L2(l2) has no 1/2 to undo."
         )
-    return f"L2({want_a:g}) and L2({want_b:g}): Keras's factor is the textbook one halved."
+    raise checks.Wrong(
+        f"{which} not right yet: write that penalty as c * sum(w**2); the c you find is "
+        "the argument of L2."
+    )
