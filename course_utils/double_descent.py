@@ -58,6 +58,7 @@ __all__ = [
     "relu_features",
     "ridge_path",
     "single_fit",
+    "stopped_descent",
     "try_it_figure",
 ]
 
@@ -191,6 +192,29 @@ def gradient_descent_limit(F, y, start) -> np.ndarray:
     start = _validate.array("start", start, ndim=1)
     P = np.linalg.pinv(F)
     return P @ y + start - P @ (F @ start)
+
+
+def stopped_descent(F, y, steps, *, learning_rate: float | None = None) -> np.ndarray:
+    """Unpenalized gradient descent from zero after each of ``steps``, exactly: ``(S, P)``.
+
+    With ``F = U diag(s) V.T``, the cost's curvature along ``V[:, i]`` is
+    ``h = 2 / N * s_i**2``, and ``t`` steps of size ``eta`` from zero have covered the
+    fraction ``1 - (1 - eta * h)**t`` of the way to the minimum-norm weight there
+    (:func:`course_utils.ridge_gd.filter_factors`, notebook 05's link to L2). So no
+    step needs to be run: the same numbers as :func:`gradient_descent`, up to rounding.
+    """
+    from course_utils.ridge_gd import filter_factors
+
+    F, y = _Fy(F, y)
+    steps = [_validate.integer("each of steps", t, low=0) for t in steps]
+    lr = learning_rate_for(F) if learning_rate is None else learning_rate
+    lr = _validate.number("learning_rate", lr, low=0, low_open=True)
+    U, s, Vt = np.linalg.svd(F, full_matrices=False)
+    keep = s > max(F.shape) * np.finfo(float).eps * (s[0] if len(s) else 0.0)
+    U, s, Vt = U[:, keep], s[keep], Vt[keep]
+    weights = (U.T @ y) / s  # the minimum-norm weight along each direction
+    h = 2.0 / len(y) * s**2
+    return np.array([(filter_factors(h, eta=lr, t=t) * weights) @ Vt for t in steps])
 
 
 def double_descent(

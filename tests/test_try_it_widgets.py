@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from course_utils import augment, bias_variance, combined, l1_l2, plotting
+from course_utils import double_descent as dd
 from course_utils import dropout as D
 from course_utils import early_stopping as es
 from course_utils.widgets import interactive_figure
@@ -80,6 +81,14 @@ CASES = {
             "metric": ipywidgets.ToggleButtons(options=["accuracy", "loss"]),
         },
         [("technique", "early stopping"), ("metric", "loss")],
+    ),
+    "07 double descent": lambda: (
+        dd.try_it_figure,
+        {
+            "n_features": ipywidgets.SelectionSlider(options=list(dd.FEATURE_COUNTS), value=30),
+            "noise": ipywidgets.SelectionSlider(options=[0.0, 0.5, 1.0, 2.0, 4.0], value=1.0),
+        },
+        [("n_features", 300), ("noise", 4.0)],
     ),
 }
 
