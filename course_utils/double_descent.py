@@ -34,6 +34,11 @@ N_VAL = 200
 N_TEST = 500
 #: Feature counts of the curves: far below, around and far above ``N_TRAIN``.
 FEATURE_COUNTS = (1, 2, 5, 10, 15, 20, 25, 28, 29, 30, 31, 32, 35, 40, 60, 120, 300, 1000)
+#: The figures draw a fit along the line ``t * u + SLICE_OFFSET * v``: ``u`` the direction
+#: of the true weights, ``v`` a unit vector at right angles to it. The true function is
+#: ``t * ||coef||`` on the whole line; the offset keeps it off the origin, where every
+#: fit (ReLU features without bias) would be a bent line with its kink at 0.
+SLICE_OFFSET = 1.0
 #: Ridge strengths among which validation data choose, per draw and feature count.
 LAMS = tuple(float(v) for v in np.logspace(-7, 1, 17))
 
@@ -45,6 +50,7 @@ __all__ = [
     "N_TEST",
     "N_TRAIN",
     "N_VAL",
+    "SLICE_OFFSET",
     "Problem",
     "curve_figure",
     "double_descent",
@@ -303,24 +309,30 @@ def single_fit(n_features: int, *, noise: float = NOISE, seed: int = 0) -> dict:
 
 
 def _fit_panel(ax, fit: dict, colour_index: int = 0) -> None:
-    """The fit of :func:`single_fit` along the direction of the true weights."""
+    """Draw the fit of :func:`single_fit` along the line of :data:`SLICE_OFFSET`."""
     from course_utils.plotting import colour
 
     pr, W, a = fit["problem"], fit["W"], fit["a"]
     u = pr.coef / np.linalg.norm(pr.coef)
+    v = np.roll(u, 1) - (np.roll(u, 1) @ u) * u  # a fixed direction at right angles to u
+    v /= np.linalg.norm(v)
     t = np.linspace(-3, 3, 200)
     ax.plot(pr.X @ u, pr.y, "o", color="black", markersize=3, label="training points")
     ax.plot(t, t * np.linalg.norm(pr.coef), color="0.6", label="true function")
-    fitted = relu_features(t[:, None] * u, W) @ a
+    fitted = relu_features(t[:, None] * u + SLICE_OFFSET * v, W) @ a
     ax.plot(t, fitted, color=colour(colour_index), label=f"fit, {W.shape[1]} features")
     span = 1.5 * np.abs(pr.y).max()
-    ax.set(ylim=(-span, span), xlabel="position along the true weights", ylabel="y")
+    ax.set(
+        ylim=(-span, span),
+        xlabel="position t along the line (direction of the true weights)",
+        ylabel="y",
+    )
     ax.set_title(f"{W.shape[1]} features: test MSE {fit['test']:.3g}", fontsize=10)
     ax.legend(fontsize=7, loc="upper left")
 
 
 def fits_figure(counts=(10, 30, 1000), *, noise: float = NOISE, seed: int = 0):
-    """One panel per feature count: draw ``seed``'s minimum-norm fit along the true weights."""
+    """One panel per feature count: draw ``seed``'s minimum-norm fit (see :data:`SLICE_OFFSET`)."""
     import matplotlib.pyplot as plt
 
     counts = list(counts)
@@ -335,7 +347,7 @@ def fits_figure(counts=(10, 30, 1000), *, noise: float = NOISE, seed: int = 0):
 
 def try_it_figure(n_features: int = N_TRAIN, noise: float = NOISE, *, seeds=range(5)):
     """The "Try it" figure: the test-error curve over draws for this noise, and draw 0's
-    minimum-norm fit with ``n_features`` features, along the true weights."""
+    minimum-norm fit with ``n_features`` features, along the line of :data:`SLICE_OFFSET`."""
     import matplotlib.pyplot as plt
 
     from course_utils.plotting import colour
@@ -345,8 +357,10 @@ def try_it_figure(n_features: int = N_TRAIN, noise: float = NOISE, *, seeds=rang
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
     plt.close(fig)
     curve_figure(res["counts"], {"minimum-norm fit": res["test"]}, ax=ax1)
-    ax1.axvline(n_features, color=colour(3), linewidth=2, alpha=0.6, label=f"p = {n_features}")
-    ax1.axhline(noise**2, color="0.6", linewidth=1, label="noise floor")
+    ax1.axvline(n_features, color=colour(1), linewidth=2, alpha=0.6, label=f"p = {n_features}")
+    if noise > 0:
+        ax1.axhline(noise**2, color="0.6", linewidth=1, label="noise floor")
+        ax1.set_ylim(bottom=min(ax1.get_ylim()[0], noise**2 / 2))
     ax1.set_title(f"label noise {noise:g}: test MSE over {len(res['test'])} draws", fontsize=10)
     ax1.legend(fontsize=7)
     _fit_panel(ax2, fit)
