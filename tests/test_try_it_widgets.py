@@ -21,6 +21,7 @@ from course_utils import (
     l1_l2_figures,
     plotting,
 )
+from course_utils import double_descent as dd
 from course_utils import dropout as D
 from course_utils import dropout_figures as DF
 from course_utils import early_stopping_study as study
@@ -95,6 +96,14 @@ CASES = {
             "metric": ipywidgets.ToggleButtons(options=["accuracy", "loss"]),
         },
         [("technique", "early stopping"), ("metric", "loss")],
+    ),
+    "07 double descent": lambda: (
+        dd.try_it_figure,
+        {
+            "n_features": ipywidgets.SelectionSlider(options=list(dd.FEATURE_COUNTS), value=30),
+            "noise": ipywidgets.SelectionSlider(options=[0.0, 0.5, 1.0, 2.0, 4.0], value=1.0),
+        },
+        [("n_features", 300), ("noise", 4.0)],
     ),
     "08 more regularizers": lambda: (
         functools.partial(going_further.reliability_figure, _calibration()),
