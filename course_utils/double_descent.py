@@ -111,7 +111,7 @@ def random_weights(n_inputs: int, n_features: int, seed) -> np.ndarray:
     """The fixed first layer ``W: (n_inputs, n_features)``, entries ``N(0, 1 / n_inputs)``."""
     n_inputs = _validate.integer("n_inputs", n_inputs, low=1)
     n_features = _validate.integer("n_features", n_features, low=1)
-    rng = datasets._rng(seed)
+    rng = _validate.generator(seed)
     return rng.standard_normal((n_inputs, n_features)) / np.sqrt(n_inputs)
 
 
@@ -290,7 +290,7 @@ def curve_figure(counts, curves: dict, *, n_train: int = N_TRAIN, ylabel="test M
         ax.plot(counts, mid, label=f"{label} (median)", **style)
     ax.axvline(n_train, color="0.3", linestyle=":", label=f"features = training points ({n_train})")
     ax.set(xscale="log", yscale="log", xlabel="number of random features p", ylabel=ylabel)
-    ax.legend(fontsize=8)
+    ax.legend()
     return ax.figure
 
 
@@ -327,8 +327,8 @@ def _fit_panel(ax, fit: dict, colour_index: int = 0) -> None:
         xlabel="position t along the line (direction of the true weights)",
         ylabel="y",
     )
-    ax.set_title(f"{W.shape[1]} features: test MSE {fit['test']:.3g}", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title(f"{W.shape[1]} features: test MSE {fit['test']:.3g}")
+    ax.legend(loc="upper left")
 
 
 def fits_figure(counts=(10, 30, 1000), *, noise: float = NOISE, seed: int = 0):
@@ -361,10 +361,8 @@ def try_it_figure(n_features: int = N_TRAIN, noise: float = NOISE, *, seeds=rang
     if noise > 0:
         ax1.axhline(noise**2, color="0.6", linewidth=1, label="noise floor")
         ax1.set_ylim(bottom=min(ax1.get_ylim()[0], noise**2 / 2))
-    ax1.set_title(f"label noise {noise:g}: test MSE over {len(res['test'])} draws", fontsize=10)
-    ax1.legend(fontsize=7)
+    ax1.set_title(f"label noise {noise:g}: test MSE over {len(res['test'])} draws")
+    ax1.legend()
     _fit_panel(ax2, fit)
-    ax2.set_title(
-        f"draw 0: test MSE {fit['test']:.3g}, ||a|| = {np.linalg.norm(fit['a']):.3g}", fontsize=10
-    )
+    ax2.set_title(f"draw 0: test MSE {fit['test']:.3g}, ||a|| = {np.linalg.norm(fit['a']):.3g}")
     return fig

@@ -229,7 +229,7 @@ def reliability_figure(comparison: Comparison, technique: str = "none", n_bins: 
     ax.set_xlabel("mean confidence in the bin")
     ax.set_ylabel("accuracy in the bin")
     ax.set_title(f"Reliability, {n_bins} bins, test digits of {len(comparison.draws)} draws")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(loc="upper left")
     return fig
 
 

@@ -106,24 +106,25 @@ def _bias_variance():
 
 
 def _l1_l2():
-    from course_utils import l1_l2
+    from course_utils import l1_l2, l1_l2_network
+    from course_utils import l1_l2_figures as F
 
     rng = np.random.default_rng(0)
     lams = np.logspace(-2, 0, 5)
     data = l1_l2.curve_data()
     return {
-        "l1_l2.penalty_figure": lambda: l1_l2.penalty_figure(0.01, "l1"),
-        "l1_l2.plot_regularization_path": lambda: l1_l2.plot_regularization_path(
+        "l1_l2_figures.penalty_figure": lambda: F.penalty_figure(0.01, "l1"),
+        "l1_l2_figures.plot_regularization_path": lambda: F.plot_regularization_path(
             lams, rng.standard_normal((5, 30)), np.arange(30) < 5, title="a title"
         ),
-        "l1_l2.plot_weight_bars": lambda: l1_l2.plot_weight_bars(
+        "l1_l2_figures.plot_weight_bars": lambda: F.plot_weight_bars(
             {"L1": rng.standard_normal(12), "L2": rng.standard_normal(12), "none": np.zeros(12)},
             np.arange(12) < 3,
             title="a title",
         ),
-        "l1_l2.plot_mse_curves": lambda: l1_l2.plot_mse_curves(
+        "l1_l2_figures.plot_mse_curves": lambda: F.plot_mse_curves(
             {
-                name: l1_l2.train_curve_model(data, lam, epochs=5)[1]
+                name: l1_l2_network.train_curve_model(data, lam, epochs=5)[1]
                 for name, lam in (("no penalty", 0.0), ("L2 0.003", 0.003))
             },
             title="a title",
@@ -133,6 +134,7 @@ def _l1_l2():
 
 def _dropout():
     from course_utils import dropout as D
+    from course_utils import dropout_figures as DF
     from course_utils import dropout_vs_l2
     from course_utils import mc_dropout as MC
 
@@ -146,13 +148,13 @@ def _dropout():
         {"cancellation": dict(zip(runs, [5.0 + k, 3.0, 2.0], strict=True))} for k in range(3)
     ]
     return {
-        "dropout.thinned_network_figure": lambda: D.thinned_network_figure(),
-        "dropout.dropout_figure": lambda: D.dropout_figure(0.5),
-        "dropout.boundaries_figure": lambda: D.boundaries_figure(predictors, X, y),
-        "dropout.ablation_figure": lambda: D.ablation_figure(
+        "dropout_figures.thinned_network_figure": lambda: DF.thinned_network_figure(),
+        "dropout_figures.dropout_figure": lambda: DF.dropout_figure(0.5),
+        "dropout_figures.boundaries_figure": lambda: DF.boundaries_figure(predictors, X, y),
+        "dropout_figures.ablation_figure": lambda: DF.ablation_figure(
             {"no dropout": np.array([0.3, 0.1, 0.0]), "dropout": np.array([0.01, 0.0, 0.0])}
         ),
-        "dropout.sweep_figure": lambda: D.sweep_figure(sweep),
+        "dropout_figures.sweep_figure": lambda: DF.sweep_figure(sweep),
         "dropout_vs_l2.control_figure": lambda: dropout_vs_l2.control_figure(control),
         "mc_dropout.mc_dropout_figure": lambda: MC.mc_dropout_figure(
             grid, grid, grid, samples, title="a title"
@@ -172,33 +174,59 @@ def _ridge_gd():
 
 
 def _later_notebooks():
-    from course_utils import augment as A
-    from course_utils import combined, contest
-    from course_utils import early_stopping as es
+    from course_utils import augment_figures as A
+    from course_utils import combined, contest, weight_decay
+    from course_utils import combined_figures as CF
+    from course_utils import early_stopping_study as study
 
     def comparison():
         p = combined.make_problem()
         techniques = [combined.TECHNIQUES[n] for n in ("none", "L2", "early stopping")]
-        return combined.compare(p, techniques, seeds=(0, 1), epochs=3)
+        return contest.compare(p, techniques, seeds=(0, 1), epochs=3)
 
     val = 0.4 + 1.5 * np.exp(-np.arange(30) / 5) + 0.005 * np.arange(30)
     return {
-        "augment.plot_digits": lambda: A.plot_digits(np.zeros((5, 8, 8)), list("abcde")),
-        "augment.augmentation_preview_figure": lambda: A.augmentation_preview_figure(),
-        "combined.problem_figure": lambda: combined.problem_figure(combined.make_problem(), n=12),
-        "combined.comparison_figure": lambda: combined.comparison_figure(comparison()),
-        "combined.technique_figure": lambda: combined.technique_figure(comparison(), "L2"),
-        "combined.weight_decay_figure": lambda: combined.weight_decay_figure(
-            combined.decay_vs_l2_runs(combined.make_problem(), steps=5)
+        "augment_figures.plot_digits": lambda: A.plot_digits(np.zeros((5, 8, 8)), list("abcde")),
+        "augment_figures.augmentation_preview_figure": lambda: A.augmentation_preview_figure(),
+        "combined_figures.problem_figure": lambda: CF.problem_figure(combined.make_problem(), n=12),
+        "combined_figures.comparison_figure": lambda: CF.comparison_figure(comparison()),
+        "combined_figures.technique_figure": lambda: CF.technique_figure(comparison(), "L2"),
+        "weight_decay.weight_decay_figure": lambda: weight_decay.weight_decay_figure(
+            weight_decay.decay_vs_l2_runs(combined.make_problem(), steps=5)
         ),
-        "contest.gains_figure": lambda: contest.gains_figure(comparison()),
-        "early_stopping.early_stopping_figure": lambda: es.early_stopping_figure(
+        "combined_figures.gains_figure": lambda: CF.gains_figure(comparison()),
+        "early_stopping_study.early_stopping_figure": lambda: study.early_stopping_figure(
             val, patience=4, loss=val / 2
         ),
     }
 
 
-GROUPS = [_plotting, _bias_variance, _l1_l2, _dropout, _ridge_gd, _later_notebooks]
+def _going_further():
+    from course_utils import double_descent as dd
+    from course_utils import going_further
+
+    res = dd.double_descent((10, 30), range(2), lams=())
+    return {
+        "double_descent.curve_figure": lambda: dd.curve_figure(
+            res["counts"], {"test": res["test"]}
+        ),
+        "double_descent.fits_figure": lambda: dd.fits_figure((10, 30)),
+        "double_descent.try_it_figure": lambda: dd.try_it_figure(30, 1.0, seeds=range(2)),
+        "going_further.reliability_figure": lambda: going_further.reliability_figure(
+            going_further.compare(draws=(0,), epochs=3)
+        ),
+    }
+
+
+GROUPS = [
+    _plotting,
+    _bias_variance,
+    _l1_l2,
+    _dropout,
+    _ridge_gd,
+    _later_notebooks,
+    _going_further,
+]
 
 
 def _names(group):

@@ -163,7 +163,7 @@ def _data_4():
 
 
 def _solution_4():
-    conf, _ = _data_4()
+    conf = np.array([0.95, 0.92, 0.97, 0.91, 0.65, 0.62, 0.68, 0.35])
     # 10 bins: (0.9, 1], (0.6, 0.7], (0.3, 0.4] hold 4, 3 and 1 of the 8 predictions
     top = 4 / 8 * abs(3 / 4 - conf[:4].mean())
     mid = 3 / 8 * abs(1 / 3 - conf[4:7].mean())
