@@ -93,13 +93,14 @@ def _start_model(problem: Problem, width: int, seed: int, regularizer=None, star
     return model
 
 
-def _full_batch(model, problem, optimizer, steps: int) -> np.ndarray:
-    """``steps`` full-batch steps on the training set; kernel norms before and after each."""
-    norms = [kernel_norm(model)]
+def _full_batch(model, problem, optimizer, steps: int, measure=kernel_norm) -> np.ndarray:
+    """``steps`` full-batch steps on the training set; ``measure(model)`` before and after
+    each step (the kernel norm by default)."""
+    values = [measure(model)]
 
-    class _Norms(training.Callback):
+    class _Measure(training.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            norms.append(kernel_norm(self.model))
+            values.append(measure(self.model))
 
     training.fit(
         model,
@@ -108,11 +109,11 @@ def _full_batch(model, problem, optimizer, steps: int) -> np.ndarray:
         loss="cross_entropy",
         optimizer=optimizer,
         epochs=steps,
-        callbacks=[_Norms()],
+        callbacks=[_Measure()],
         shuffle=False,
-        score_train=False,  # only the kernel norms are read
+        score_train=False,  # only the measured values are read
     )
-    return np.array(norms)
+    return np.array(values)
 
 
 #: Settings of the weight-decay runs: a smaller network, full-batch steps.
@@ -325,24 +326,14 @@ def momentum_l2_vs_decay(
         model = _start_model(problem, width, seed, reg, start)
         if opt.weight_decay:
             opt.exclude_from_weight_decay(biases(model))
-        norms = [float(np.linalg.norm(model.get_weights()[0][blank]))]
-
-        class _Blank(training.Callback):
-            def on_epoch_end(self, epoch, logs=None):
-                norms.append(float(np.linalg.norm(self.model.get_weights()[0][blank])))
-
-        training.fit(
+        norms = _full_batch(
             model,
-            problem.x_train,
-            problem.y_train,
-            loss="cross_entropy",
-            optimizer=opt,
-            epochs=steps,
-            callbacks=[_Blank()],
-            shuffle=False,
-            score_train=False,  # only the weights are read
+            problem,
+            opt,
+            steps,
+            lambda m: float(np.linalg.norm(m.get_weights()[0][blank])),
         )
-        return model.get_weights(), np.array(norms)
+        return model.get_weights(), norms
 
     ref, blank_l2 = run(optim.SGD(learning_rate, momentum), _regularizers.L2(l2))
     distance, blank_decay = {}, {}
