@@ -126,7 +126,8 @@ def technique_figure(
             if run.kept_epoch < run.epochs_run:  # early stopping kept an earlier epoch
                 ax.axvline(run.kept_epoch, color=plotting.colour(i), linestyle=":", linewidth=1)
     desc = comparison.runs[technique][0].technique.describe()
-    ax.set_title(f"{technique}: {desc}", fontsize=10)
+    # "early stopping (patience 10)" already names its technique: say it once
+    ax.set_title(desc if desc.startswith(technique) else f"{technique}: {desc}", fontsize=10)
     return fig
 
 
