@@ -87,11 +87,8 @@ def _per_image(name: str, value, n: int, *, low=None, low_open=False) -> np.ndar
 
 
 def _generator(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
-        raise TypeError(f"rng must be a numpy Generator or an int seed >= 0, got {rng!r}")
-    return np.random.default_rng(int(rng))
+    """``rng`` by the package's one seed rule (:func:`_validate.generator`)."""
+    return _validate.generator(rng, "rng")
 
 
 # ----------------------------------------------------------------- the inverse map

@@ -31,6 +31,7 @@ from course_utils import regularizers as _regularizers
 from course_utils.augment_training import recorded_copies
 from course_utils.early_stopping import EarlyStopping, ValDataLoss
 from course_utils.early_stopping_study import flip_labels
+from course_utils.layers import kernel_norm  # its home is layers; combined uses it too
 
 N_CLASSES = 10
 #: The network and training settings every technique shares.
@@ -271,21 +272,6 @@ def biases(model: layers.Sequential) -> list[np.ndarray]:
     if not isinstance(model, layers.Sequential):
         raise TypeError(f"model must be a course_utils Sequential, got {type(model).__name__}")
     return [layer.params["b"] for layer in model.layers if isinstance(layer, layers.Dense)]
-
-
-def kernel_norm(model: layers.Sequential) -> float:
-    """Frobenius norm of all Dense kernels together: ``sqrt(sum of every W**2)``."""
-    if not isinstance(model, layers.Sequential):
-        raise TypeError(f"model must be a course_utils Sequential, got {type(model).__name__}")
-    return float(
-        np.sqrt(
-            sum(
-                float(np.sum(layer.params["W"] ** 2))
-                for layer in model.layers
-                if isinstance(layer, layers.Dense)
-            )
-        )
-    )
 
 
 class Run(NamedTuple):
