@@ -139,7 +139,8 @@ def ridge_path(F, y, lams) -> np.ndarray:
 
     Each row minimises ``mean((F @ a - y)**2) + lam / 2 * sum(a**2)``; a ``lam`` of 0
     gives the minimum-norm least-squares read-out (singular values below
-    ``max(F.shape) * eps * s_max`` count as 0, as in ``np.linalg.pinv``).
+    ``max(F.shape) * eps * s_max`` count as 0, the cutoff of ``np.linalg.lstsq`` and
+    ``np.linalg.matrix_rank``; ``np.linalg.pinv``'s default cutoff is ``1e-15 * s_max``).
     """
     F, y = _Fy(F, y)
     lams = np.array([_lam(v) for v in np.atleast_1d(lams)])
