@@ -129,7 +129,8 @@ class GaussianNoise(L.Layer):
     def __init__(self, stddev: float, seed=None):
         super().__init__()
         self.stddev = _validate.number("stddev", stddev, low=0)
-        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        # None: fresh entropy, as layers.Dropout; anything else by the package's one seed rule
+        self.rng = np.random.default_rng() if seed is None else _validate.generator(seed)
         self.fixed_noise: np.ndarray | None = None
         self.noise: np.ndarray | None = None
 
